@@ -1,0 +1,48 @@
+package io.diffalign.core.io;
+
+import java.util.Arrays;
+
+/**
+ * One tensor's entry in a safetensors header.
+ *
+ * @param name the tensor name
+ * @param dtype the safetensors dtype string ({@code F32}, {@code F16}, {@code BF16}, {@code I64},
+ *     ...)
+ * @param shape the shape
+ * @param begin first byte, relative to the data section
+ * @param end one past the last byte, relative to the data section
+ */
+public record TensorInfo(String name, String dtype, long[] shape, long begin, long end) {
+    /**
+     * Number of elements.
+     *
+     * @return the product of the shape
+     */
+    public long elementCount() {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        return n;
+    }
+
+    @Override
+    public String toString() {
+        return name + " " + dtype + " " + Arrays.toString(shape) + " [" + begin + ", " + end + ")";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TensorInfo t
+                && t.name.equals(name)
+                && t.dtype.equals(dtype)
+                && Arrays.equals(t.shape, shape)
+                && t.begin == begin
+                && t.end == end;
+    }
+
+    @Override
+    public int hashCode() {
+        return name.hashCode() * 31 + Arrays.hashCode(shape);
+    }
+}

@@ -1,0 +1,58 @@
+package io.diffalign.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+/** PyTorch's default initialisations, drawn from the engine's seeded generator. */
+public final class Init {
+    private Init() {}
+
+    /**
+     * {@code U(-1/sqrt(fanIn), 1/sqrt(fanIn))}: PyTorch's default for Linear and Conv weights
+     * (kaiming-uniform with a = sqrt(5)) and biases.
+     *
+     * @param manager the owning manager
+     * @param fanIn the fan-in
+     * @param shape the shape
+     * @return a new array
+     */
+    public static NDArray fanInUniform(NDManager manager, long fanIn, long... shape) {
+        double bound = 1.0 / Math.sqrt(Math.max(1, fanIn));
+        return manager.randomUniform((float) -bound, (float) bound, new Shape(shape));
+    }
+
+    /**
+     * Standard normal times {@code std}.
+     *
+     * @param manager the owning manager
+     * @param std the standard deviation
+     * @param shape the shape
+     * @return a new array
+     */
+    public static NDArray normal(NDManager manager, double std, long... shape) {
+        return manager.randomNormal(0f, (float) std, new Shape(shape), ai.djl.ndarray.types.DataType.FLOAT32);
+    }
+
+    /**
+     * All ones.
+     *
+     * @param manager the owning manager
+     * @param shape the shape
+     * @return a new array
+     */
+    public static NDArray ones(NDManager manager, long... shape) {
+        return manager.ones(new Shape(shape));
+    }
+
+    /**
+     * All zeros.
+     *
+     * @param manager the owning manager
+     * @param shape the shape
+     * @return a new array
+     */
+    public static NDArray zeros(NDManager manager, long... shape) {
+        return manager.zeros(new Shape(shape));
+    }
+}
