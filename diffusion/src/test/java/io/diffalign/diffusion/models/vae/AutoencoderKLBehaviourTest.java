@@ -27,12 +27,12 @@ class AutoencoderKLBehaviourTest {
         try (NDManager m = NDManager.newBaseManager(Engines.ENGINE)) {
             AutoencoderKL vae = AutoencoderKL.fromPretrained(VaeFixtures.vaeFolder(), m);
             Engines.manualSeed(3);
-            NDArray x = m.randomUniform(-1f, 1f, new Shape(2, 3, 32, 48));
+            NDArray x = m.randomUniform(-1f, 1f, new Shape(2, 3, 16, 24));
             LatentDistribution d = vae.encode(x);
-            assertThat(d.mean().getShape()).isEqualTo(new Shape(2, 4, 16, 24));
-            assertThat(d.logvar().getShape()).isEqualTo(new Shape(2, 4, 16, 24));
+            assertThat(d.mean().getShape()).isEqualTo(new Shape(2, 4, 8, 12));
+            assertThat(d.logvar().getShape()).isEqualTo(new Shape(2, 4, 8, 12));
             NDArray y = vae.decode(d.mean());
-            assertThat(y.getShape()).isEqualTo(new Shape(2, 3, 32, 48));
+            assertThat(y.getShape()).isEqualTo(new Shape(2, 3, 16, 24));
             for (int i = 0; i < 2; i++) {
                 NDArray xi = x.get(i + ":" + (i + 1));
                 LatentDistribution di = vae.encode(xi);
@@ -96,7 +96,7 @@ class AutoencoderKLBehaviourTest {
             Engines.manualSeed(5);
             NDArray x = m.randomUniform(-1f, 1f, new Shape(1, 3, 8, 8));
             GradientCheck.Result r =
-                    new GradientCheck(16, 1e-6, 0, true)
+                    new GradientCheck(6, 1e-6, 0, true)
                             .check(
                                     m,
                                     in -> {
