@@ -43,12 +43,9 @@ public final class DiffusionDpoLoss {
             throw new IllegalArgumentException(
                     "prediction " + pred.getShape() + " and target " + target.getShape() + " differ");
         }
-        int rank = pred.getShape().dimension();
-        int[] axes = new int[rank - 1];
-        for (int i = 0; i < axes.length; i++) {
-            axes[i] = i + 1;
-        }
-        return pred.sub(target).square().mean(axes);
+        long rows = pred.getShape().get(0);
+        // DJL's PyTorch mean reduces one axis at a time: flatten the non-batch axes first.
+        return pred.sub(target).square().reshape(rows, -1).mean(new int[] {1});
     }
 
     /**
