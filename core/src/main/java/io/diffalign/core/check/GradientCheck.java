@@ -98,7 +98,9 @@ public final class GradientCheck {
             List<NDArray> x32 = new ArrayList<>();
             List<NDArray> x64 = new ArrayList<>();
             for (NDArray x : inputs) {
-                NDArray a = x.toType(DataType.FLOAT32, true);
+                // DJL's PyTorch toType ignores copy=true for an unchanged dtype (the result aliases
+                // x's storage), so gradients would accumulate into x across checks: clone explicitly.
+                NDArray a = x.toType(DataType.FLOAT32, false).duplicate();
                 a.attach(m);
                 a.setRequiresGradient(true);
                 x32.add(a);
