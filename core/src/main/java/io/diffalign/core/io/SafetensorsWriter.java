@@ -62,6 +62,13 @@ public final class SafetensorsWriter {
     public static void write(
             Path path, Map<String, NDArray> tensors, Map<String, String> metadata, boolean float16)
             throws IOException {
+        write(path, tensors, metadata, float16, CHUNK_BYTES);
+    }
+
+    /** Writes with a given chunk size (package-private so tests can exercise chunking cheaply). */
+    static void write(
+            Path path, Map<String, NDArray> tensors, Map<String, String> metadata, boolean float16, long chunkBytes)
+            throws IOException {
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
@@ -112,7 +119,7 @@ public final class SafetensorsWriter {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 writeFully(ch, head);
                 for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
-                    writeData(ch, e.getKey(), e.getValue(), float16);
+                    writeData(ch, e.getKey(), e.getValue(), float16, chunkBytes);
                 }
                 ch.force(true);
             }
@@ -130,7 +137,8 @@ public final class SafetensorsWriter {
         return type;
     }
 
-    private static void writeData(FileChannel ch, String name, NDArray a, boolean float16) throws IOException {
+    private static void writeData(FileChannel ch, String name, NDArray a, boolean float16, long chunkBytes)
+            throws IOException {
         if (a.size() == 0) {
             return;
         }
@@ -142,7 +150,7 @@ public final class SafetensorsWriter {
                 src.attach(tmp);
             }
             long width = stored.getNumOfBytes();
-            long perChunk = Math.max(1, CHUNK_BYTES / width);
+            long perChunk = Math.max(1, chunkBytes / width);
             long count = src.size();
             if (count <= perChunk) {
                 writeBytes(ch, name, src, count * width);

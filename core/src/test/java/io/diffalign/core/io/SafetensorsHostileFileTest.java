@@ -9,9 +9,11 @@ import io.diffalign.core.engine.Engines;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
@@ -239,7 +241,7 @@ class SafetensorsHostileFileTest {
     void fileShrunkAfterOpenIsRejectedBeforeMapping() throws IOException {
         Path p = file(RawSafetensors.bytes(TWO, DATA));
         try (SafetensorsFile f = SafetensorsFile.open(p)) {
-            try (var ch = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.WRITE)) {
+            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
                 ch.truncate(ch.size() - 4);
             }
             assertThatThrownBy(() -> f.load("b", manager))
@@ -269,40 +271,45 @@ class SafetensorsHostileFileTest {
         byte[] alphabet = "{}[]\",:0123456789-.eE \\u__FIBU8l2xa\0\u00ff".getBytes(StandardCharsets.ISO_8859_1);
         SplittableRandom rnd = new SplittableRandom(20261129L);
         Path p = dir.resolve("fuzz.safetensors");
+        Files.write(p, valid);
         int loaded = 0;
         int rejected = 0;
-        for (int iter = 0; iter < 3000; iter++) {
-            byte[] b = valid.clone();
-            int mutations = 1 + rnd.nextInt(3);
-            for (int k = 0; k < mutations; k++) {
-                int kind = rnd.nextInt(10);
-                if (kind == 0) {
-                    ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN)
-                            .putLong(0, rnd.nextBoolean() ? rnd.nextLong() : header.length() + rnd.nextInt(-16, 17));
-                } else if (kind == 1) {
-                    b[rnd.nextInt(8)] = (byte) rnd.nextInt(256);
-                } else {
-                    int pos = 8 + rnd.nextInt(header.length());
-                    b[pos] = kind < 6 ? alphabet[rnd.nextInt(alphabet.length)] : (byte) rnd.nextInt(256);
+        // Rewritten in place (write + truncate): recreating a file per iteration is ~50x slower on ext4.
+        try (FileChannel out = FileChannel.open(p, StandardOpenOption.WRITE)) {
+            for (int iter = 0; iter < 3000; iter++) {
+                byte[] b = valid.clone();
+                int mutations = 1 + rnd.nextInt(3);
+                for (int k = 0; k < mutations; k++) {
+                    int kind = rnd.nextInt(10);
+                    if (kind == 0) {
+                        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN)
+                                .putLong(0, rnd.nextBoolean() ? rnd.nextLong() : header.length() + rnd.nextInt(-16, 17));
+                    } else if (kind == 1) {
+                        b[rnd.nextInt(8)] = (byte) rnd.nextInt(256);
+                    } else {
+                        int pos = 8 + rnd.nextInt(header.length());
+                        b[pos] = kind < 6 ? alphabet[rnd.nextInt(alphabet.length)] : (byte) rnd.nextInt(256);
+                    }
                 }
-            }
-            if (rnd.nextInt(8) == 0) {
-                b = java.util.Arrays.copyOf(b, rnd.nextInt(b.length + 1));
-            }
-            Files.write(p, b);
-            try (SafetensorsFile f = SafetensorsFile.open(p)) {
-                Map<String, NDArray> all = f.loadAll(manager);
-                for (Map.Entry<String, NDArray> e : all.entrySet()) {
-                    TensorInfo t = f.tensors().get(e.getKey());
-                    assertThat(e.getValue().getShape().getShape()).isEqualTo(t.shape());
-                    assertThat(e.getValue().getDataType()).isEqualTo(SafetensorsDtype.djlType(t.dtype()));
-                    e.getValue().close();
+                if (rnd.nextInt(8) == 0) {
+                    b = java.util.Arrays.copyOf(b, rnd.nextInt(b.length + 1));
                 }
-                loaded++;
-            } catch (SafetensorsException | IOException e) {
-                rejected++;
-            } catch (RuntimeException | Error e) {
-                throw new AssertionError("iteration " + iter + " escaped with " + e, e);
+                out.write(ByteBuffer.wrap(b), 0);
+                out.truncate(b.length);
+                try (SafetensorsFile f = SafetensorsFile.open(p)) {
+                    Map<String, NDArray> all = f.loadAll(manager);
+                    for (Map.Entry<String, NDArray> e : all.entrySet()) {
+                        TensorInfo t = f.tensors().get(e.getKey());
+                        assertThat(e.getValue().getShape().getShape()).isEqualTo(t.shape());
+                        assertThat(e.getValue().getDataType()).isEqualTo(SafetensorsDtype.djlType(t.dtype()));
+                        e.getValue().close();
+                    }
+                    loaded++;
+                } catch (SafetensorsException | IOException e) {
+                    rejected++;
+                } catch (RuntimeException | Error e) {
+                    throw new AssertionError("iteration " + iter + " escaped with " + e, e);
+                }
             }
         }
         assertThat(loaded + rejected).isEqualTo(3000);
