@@ -162,7 +162,11 @@ public final class ShardedSafetensors implements SafetensorsSource {
             return out;
         } finally {
             if (!ok) {
-                closeAll(shards.values());
+                try {
+                    closeAll(shards.values());
+                } catch (IOException e) {
+                    // The validation failure being thrown matters more than a failed close.
+                }
             }
         }
     }
