@@ -426,9 +426,15 @@ public final class NoiseSchedule {
     static NDArray owned(NDArray like, float[] values, Shape shape) {
         NDManager m = like.getManager();
         DataType dt = like.getDataType().isFloating() ? like.getDataType() : DataType.FLOAT32;
+        // create() aliases a Java direct buffer (from_blob) that DJL releases when the alias is
+        // closed; toType(copy=true) may keep aliasing it when the dtype already matches, so take a
+        // real native copy with duplicate() (torch clone) before the alias goes away.
         try (NDManager tmp = m.newSubManager(like.getDevice())) {
             NDArray alias = tmp.create(values, shape);
-            NDArray own = alias.toType(dt, true);
+            NDArray own = alias.duplicate();
+            if (own.getDataType() != dt) {
+                own = own.toType(dt, true);
+            }
             own.attach(m);
             return own;
         }
