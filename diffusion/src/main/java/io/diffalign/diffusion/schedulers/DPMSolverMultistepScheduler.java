@@ -6,12 +6,14 @@ import io.diffalign.core.tensor.Ops;
 /**
  * diffusers' {@code DPMSolverMultistepScheduler} (semantics of v0.31) for the usual Stable
  * Diffusion setting: {@code algorithm_type} dpmsolver++, {@code solver_type} midpoint, {@code
- * solver_order} 1 or 2, {@code lower_order_final}, no Karras sigmas, no thresholding.
+ * solver_order} 1 or 2, {@code lower_order_final}, optional Karras sigmas (DPM++ 2M Karras), no
+ * thresholding.
  *
  * <p>Grid (N+1 points cut to N): linspace (class default) {@code round(linspace(0, N-1, n+1))}
  * reversed minus its last; leading {@code arange(n+1) * (N // (n+1))} reversed minus its last, plus
  * offset; trailing {@code round(arange(N, 0, -N/n)) - 1}. Sigmas as Euler (float32, final 0 or
- * sigma_min). With sigma, {@code alpha_t = 1/sqrt(sigma^2+1)}, {@code sigma_t = sigma alpha_t},
+ * sigma_min); with use_karras_sigmas, Karras' rho-7 sigmas over the whole training range and
+ * timesteps {@code round(_sigma_to_t(sigma))}. With sigma, {@code alpha_t = 1/sqrt(sigma^2+1)}, {@code sigma_t = sigma alpha_t},
  * {@code lambda = log alpha_t - log sigma_t}. Each model output is converted to x0; the first step
  * (and the last when lower_order_final and fewer than 15 steps, or final sigma 0, or euler_at_final)
  * is first order {@code x = (s_t/s_s) x - alpha_t (e^{-h} - 1) D0}; others are the 2nd-order
@@ -59,10 +61,23 @@ public final class DPMSolverMultistepScheduler extends AbstractScheduler {
             case "trailing" -> ts = TimestepGrids.descending("trailing", n, numInferenceSteps, 0);
             default -> throw new IllegalArgumentException("timestep_spacing '" + spacing + "'");
         }
-        this.timesteps = toDoubles(ts);
-        this.sigmas =
-                SigmaGrid.inferenceSigmas(
-                        timesteps, trainSigmas, config.finalSigmasType(), schedule.alphaCumprod(0));
+        if (config.useKarrasSigmas()) {
+            // Karras sigmas over the whole training range; timesteps = round(_sigma_to_t)
+            double[] k = SigmaGrid.karras(trainSigmas[0], trainSigmas[n - 1], numInferenceSteps);
+            double[] logs = SigmaGrid.logSigmas(trainSigmas);
+            this.timesteps = new double[numInferenceSteps];
+            this.sigmas = new double[numInferenceSteps + 1];
+            for (int i = 0; i < numInferenceSteps; i++) {
+                timesteps[i] = Math.rint(SigmaGrid.sigmaToT(k[i], logs));
+                sigmas[i] = (float) k[i];
+            }
+            double last = config.finalSigmasType().equals("sigma_min") ? trainSigmas[0] : 0.0;
+            sigmas[numInferenceSteps] = last;
+        } else {
+            this.timesteps = toDoubles(ts);
+            this.sigmas =
+                    SigmaGrid.inferenceSigmas(timesteps, trainSigmas, config.finalSigmasType());
+        }
         this.numInferenceSteps = numInferenceSteps;
         this.previousX0 = null;
         this.lowerOrderNums = 0;

@@ -14,7 +14,9 @@ import io.diffalign.core.tensor.Ops;
  * sigma for linspace/trailing and {@code sqrt(max^2 + 1)} for leading. {@link #scaleModelInput}
  * divides by {@code sqrt(sigma^2 + 1)}. A step: {@code x0} from the prediction type, {@code d = (x -
  * x0) / sigma}, {@code x' = x + d (sigma_next - sigma)}. With rescale_betas_zero_snr the last
- * alphas_cumprod is set to 2^-24 as in diffusers.
+ * alphas_cumprod is set to 2^-24 as in diffusers. With use_karras_sigmas the sigmas are Karras'
+ * rho-7 schedule between the grid's extreme sigmas (or the config's sigma_min / sigma_max) and the
+ * timesteps are the matching fractional training timesteps ({@code _sigma_to_t}).
  */
 public final class EulerDiscreteScheduler extends AbstractScheduler {
     private final double[] trainSigmas;
@@ -55,12 +57,29 @@ public final class EulerDiscreteScheduler extends AbstractScheduler {
             }
             default -> throw new IllegalArgumentException("timestep_spacing '" + spacing + "'");
         }
+        double[] sig =
+                SigmaGrid.inferenceSigmas(ts, trainSigmas, config.finalSigmasType());
+        if (config.useKarrasSigmas()) {
+            // Karras sigmas between the grid's own extremes (or config sigma_min / sigma_max), and
+            // fractional timesteps found by _sigma_to_t.
+            double lo = extra("sigma_min", sig[numInferenceSteps - 1]);
+            double hi = extra("sigma_max", sig[0]);
+            double[] k = SigmaGrid.karras(lo, hi, numInferenceSteps);
+            double[] logs = SigmaGrid.logSigmas(trainSigmas);
+            for (int i = 0; i < numInferenceSteps; i++) {
+                ts[i] = (float) SigmaGrid.sigmaToT(k[i], logs);
+                sig[i] = (float) k[i];
+            }
+        }
         this.timesteps = ts;
-        this.sigmas =
-                SigmaGrid.inferenceSigmas(
-                        ts, trainSigmas, config.finalSigmasType(), schedule.alphaCumprod(0));
+        this.sigmas = sig;
         this.numInferenceSteps = numInferenceSteps;
         this.stepIndex = -1;
+    }
+
+    private double extra(String field, double def) {
+        var n = config.extras().get(field);
+        return n != null && n.isNumber() ? n.asDouble() : def;
     }
 
     /**

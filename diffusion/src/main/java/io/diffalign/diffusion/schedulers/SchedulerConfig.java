@@ -52,7 +52,7 @@ import java.util.Set;
  * @param solverType {@code solver_type} (midpoint)
  * @param lowerOrderFinal {@code lower_order_final}
  * @param eulerAtFinal {@code euler_at_final}
- * @param useKarrasSigmas {@code use_karras_sigmas}
+ * @param useKarrasSigmas {@code use_karras_sigmas} (Euler and DPM-Solver; rho 7)
  * @param finalSigmasType {@code final_sigmas_type}: zero or sigma_min
  * @param interpolationType {@code interpolation_type} (linear)
  * @param timestepType {@code timestep_type} (discrete)
@@ -126,7 +126,6 @@ public record SchedulerConfig(
         require(solverOrder == 1 || solverOrder == 2, "solver_order", solverOrder, "must be 1 or 2");
         oneOf("algorithm_type", algorithmType, "dpmsolver++");
         oneOf("solver_type", solverType, "midpoint");
-        require(!useKarrasSigmas, "use_karras_sigmas", true, "Karras sigmas are not supported");
         oneOf("final_sigmas_type", finalSigmasType, "zero", "sigma_min");
         oneOf("interpolation_type", interpolationType, "linear");
         oneOf("timestep_type", timestepType, "discrete");

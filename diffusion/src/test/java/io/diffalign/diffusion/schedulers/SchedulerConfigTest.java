@@ -78,7 +78,7 @@ class SchedulerConfigTest {
             {"algorithm_type", "\"sde-dpmsolver++\""},
             {"solver_type", "\"heun\""},
             {"solver_order", "3"},
-            {"use_karras_sigmas", "true"},
+            {"use_karras_sigmas", "1"},
             {"final_sigmas_type", "\"max\""},
             {"interpolation_type", "\"log_linear\""},
             {"timestep_type", "\"continuous\""},

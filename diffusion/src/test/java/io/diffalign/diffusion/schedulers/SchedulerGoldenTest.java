@@ -232,4 +232,53 @@ class SchedulerGoldenTest {
         assertThat(lin.betas()[0]).isEqualTo((double) 0.0001f);
         assertThat(lin.betas()[999]).isEqualTo((double) 0.02f);
     }
+
+    /** sigma(t) of the float64 schedule, log-linearly inverted: the fractional t with that sigma. */
+    private static double tForSigma(double sigma) {
+        double ls = Math.log(sigma);
+        for (int t = 0; t < 999; t++) {
+            double lo = 0.5 * Math.log((1 - acp64(t)) / acp64(t));
+            double hi = 0.5 * Math.log((1 - acp64(t + 1)) / acp64(t + 1));
+            if (ls >= lo && ls <= hi) {
+                return t + (ls - lo) / (hi - lo);
+            }
+        }
+        return ls < 0 ? 0 : 999;
+    }
+
+    @Test
+    void karrasSigmasForDpmSolverAndEuler() {
+        double sMax = Math.sqrt((1 - acp64(999)) / acp64(999));
+        double sMin = Math.sqrt((1 - acp64(0)) / acp64(0));
+        double[] expected = new double[10];
+        for (int i = 0; i < 10; i++) {
+            double ramp = i / 9.0;
+            double a = Math.pow(sMax, 1 / 7.0);
+            double b = Math.pow(sMin, 1 / 7.0);
+            expected[i] = Math.pow(a + ramp * (b - a), 7);
+        }
+        DPMSolverMultistepScheduler d =
+                new DPMSolverMultistepScheduler(
+                        sd("DPMSolverMultistepScheduler", "linspace").with("use_karras_sigmas", true));
+        d.setTimesteps(10);
+        double[] ts = d.timesteps();
+        assertThat(ts[0]).isEqualTo(999);
+        assertThat(ts[9]).isEqualTo(0);
+        for (int i = 0; i < 10; i++) {
+            assertThat(d.sigmas()[i]).as("sigma " + i).isCloseTo(expected[i], within(1e-4 * expected[i] + 1e-6));
+            assertThat(Math.abs(ts[i] - tForSigma(expected[i]))).as("t " + i).isLessThanOrEqualTo(0.5 + 1e-3);
+        }
+        assertThat(d.sigmas()[10]).isEqualTo(0.0);
+
+        EulerDiscreteScheduler e =
+                new EulerDiscreteScheduler(
+                        sd("EulerDiscreteScheduler", "linspace").with("use_karras_sigmas", true));
+        e.setTimesteps(10);
+        for (int i = 0; i < 10; i++) {
+            assertThat(e.sigmas()[i]).isCloseTo(expected[i], within(1e-4 * expected[i] + 1e-6));
+            assertThat(e.timesteps()[i]).as("t " + i).isCloseTo(tForSigma(expected[i]), within(1e-2));
+        }
+        assertThat(e.timesteps()[0]).isEqualTo(999.0);
+        assertThat(e.initNoiseSigma()).isEqualTo(e.sigmas()[0]);
+    }
 }

@@ -49,7 +49,9 @@ class SchedulerPropertyTest {
                                 Schedulers.fromName("euler", c),
                                 Schedulers.fromName("euler", c.with("timestep_spacing", "trailing")),
                                 Schedulers.fromName("dpm++2m", c),
-                                Schedulers.fromName("dpm++2m", c.with("timestep_spacing", "linspace"))));
+                                Schedulers.fromName("dpm++2m", c.with("timestep_spacing", "linspace")),
+                                Schedulers.fromName("dpm++2m", c.with("use_karras_sigmas", true)),
+                                Schedulers.fromName("euler", c.with("use_karras_sigmas", true))));
         if (prediction.equals("epsilon")) {
             // PNDM combines raw model outputs of several timesteps linearly (as diffusers does); an
             // exact epsilon is constant along the exact trajectory, an exact v or x0 is not, so only
