@@ -57,6 +57,12 @@ class SchedulerFixtureTest {
         return a.sub(b).abs().max().getFloat();
     }
 
+    private static double report(String what, NDArray a, NDArray b) {
+        double d = maxAbs(a, b);
+        System.out.printf("scheduler_case %-28s max abs diff %.3e%n", what, d);
+        return d;
+    }
+
     @Test
     void betasAndAlphasCumprodAreBitExact() throws Exception {
         NoiseSchedule s = NoiseSchedule.of(config("DDIMScheduler", "leading", "epsilon"));
@@ -128,8 +134,8 @@ class SchedulerFixtureTest {
                 assertThat(s.variance(timestep)).isCloseTo(c.get("variance").asDouble(), org.assertj.core.data.Offset.offset(1e-7));
             }
             StepOutput out = s.step(t(key + ".model_output"), timestep, t(key + ".sample"), eta, noise);
-            assertThat(maxAbs(out.prevSample(), t(key + ".prev_sample"))).as(key + " prev").isLessThan(STEP_ATOL);
-            assertThat(maxAbs(out.predOriginalSample(), t(key + ".pred_original_sample")))
+            assertThat(report(key + ".prev_sample", out.prevSample(), t(key + ".prev_sample"))).as(key + " prev").isLessThan(STEP_ATOL);
+            assertThat(report(key + ".pred_original_sample", out.predOriginalSample(), t(key + ".pred_original_sample")))
                     .as(key + " x0")
                     .isLessThan(STEP_ATOL);
             cases++;
@@ -156,8 +162,8 @@ class SchedulerFixtureTest {
                 assertThat(s.sourceLevel(timestep)).isEqualTo(c.get("source_level").asInt());
                 assertThat(s.targetLevel(timestep)).isEqualTo(c.get("target_level").asInt());
                 StepOutput out = s.step(t(key + ".model_output"), timestep, t(key + ".sample"));
-                assertThat(maxAbs(out.prevSample(), t(key + ".prev_sample"))).as(key + " prev").isLessThan(STEP_ATOL);
-                assertThat(maxAbs(out.predOriginalSample(), t(key + ".pred_original_sample")))
+                assertThat(report(key + ".prev_sample", out.prevSample(), t(key + ".prev_sample"))).as(key + " prev").isLessThan(STEP_ATOL);
+                assertThat(report(key + ".pred_original_sample", out.predOriginalSample(), t(key + ".pred_original_sample")))
                         .as(key + " x0")
                         .isLessThan(STEP_ATOL);
                 cases++;
@@ -173,9 +179,9 @@ class SchedulerFixtureTest {
         assertThat(ts).containsExactly(10, 500, 999);
         NDArray x0 = t("add_noise.x0");
         NDArray noise = t("add_noise.noise");
-        assertThat(maxAbs(s.addNoise(x0, noise, ts), t("add_noise.out"))).isLessThan(1e-6);
+        assertThat(report("add_noise.out", s.addNoise(x0, noise, ts), t("add_noise.out"))).isLessThan(1e-6);
         NDArray v = s.getVelocity(x0, noise, ts);
-        assertThat(maxAbs(v, t("velocity.out"))).isLessThan(1e-6);
+        assertThat(report("velocity.out", v, t("velocity.out"))).isLessThan(1e-6);
         // the velocity is the training target of v_prediction, and predictX0/predictEpsilon invert it
         NoiseSchedule ns = s.schedule();
         NDArray xt = t("add_noise.out");
