@@ -1,5 +1,6 @@
 package io.diffalign.diffusion.schedulers;
 
+import io.diffalign.core.objective.PredictionType;
 import ai.djl.ndarray.NDArray;
 
 /** State and helpers shared by the schedulers: config, schedule, current grid. */

@@ -1,5 +1,6 @@
 package io.diffalign.diffusion.schedulers;
 
+import io.diffalign.core.objective.PredictionType;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -34,7 +35,7 @@ import ai.djl.ndarray.types.Shape;
  * so they must stay open until after {@code backward}; being owned by the activation's manager
  * (the per-step manager that also owns the graph), they live exactly as long as the graph.
  */
-public final class NoiseSchedule {
+public final class NoiseSchedule implements io.diffalign.core.objective.NoiseSchedule {
     private final int numTrainTimesteps;
     private final float[] betas;
     private final float[] alphas;

@@ -1,5 +1,6 @@
 package io.diffalign.diffusion.schedulers;
 
+import io.diffalign.core.objective.PredictionType;
 import ai.djl.ndarray.NDArray;
 import io.diffalign.core.tensor.Ops;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package io.diffalign.diffusion.schedulers;
 
+import io.diffalign.core.objective.PredictionType;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
