@@ -222,14 +222,16 @@ record SvgLineChart(int width, int height, double smoothing) {
         double raw = (hi - lo) / Math.max(1, target);
         double mag = Math.pow(10, Math.floor(Math.log10(raw)));
         double norm = raw / mag;
-        double step = (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 5 ? 5 : 10) * mag;
+        double eps = 1e-9;
+        double step = (norm <= 1 + eps ? 1 : norm <= 2 + eps ? 2 : norm <= 5 + eps ? 5 : 10) * mag;
         double start = Math.floor(lo / step) * step;
         double end = Math.ceil(hi / step) * step;
         int n = (int) Math.round((end - start) / step) + 1;
         double[] t = new double[n];
         for (int i = 0; i < n; i++) {
             double v = start + i * step;
-            t[i] = Math.abs(v) < step * 1e-9 ? 0 : v;
+            // Round away binary noise such as 0.6000000000000001.
+            t[i] = Math.abs(v) < step * 1e-9 ? 0 : Double.parseDouble(String.format(Locale.ROOT, "%.12g", v));
         }
         return t;
     }
@@ -247,7 +249,7 @@ record SvgLineChart(int width, int height, double smoothing) {
         }
         double a = Math.abs(v);
         if (a >= 1e6 || a < 1e-3) {
-            int digits = Math.max(0, (int) Math.ceil(Math.log10(a / step)));
+            int digits = Math.max(0, (int) (Math.floor(Math.log10(a) + 1e-9) - Math.floor(Math.log10(step) + 1e-9)));
             return String.format(Locale.ROOT, "%." + Math.min(digits, 4) + "e", v);
         }
         int decimals = Math.max(0, (int) Math.ceil(-Math.log10(step) - 1e-9));
