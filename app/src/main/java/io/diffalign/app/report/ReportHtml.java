@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Builds the self-contained HTML page of a run: inline CSS, inline SVG charts, images and audio as base64 data
@@ -41,6 +44,8 @@ final class ReportHtml {
             .prompt{font-size:12px;color:#333;max-width:480px}
             """;
 
+    private static final int MIN_SHOWN_WIDTH = 96;
+
     private final RunFolder run;
     private final ReportOptions options;
     private final SvgLineChart chart;
@@ -54,7 +59,7 @@ final class ReportHtml {
         this.run = run;
         this.options = options;
         this.outFile = outFile;
-        this.chart = new SvgLineChart(560, 260, options.smoothing());
+        this.chart = new SvgLineChart(520, 260, options.smoothing());
         this.smallChart = new SvgLineChart(360, 200, options.smoothing());
     }
 
@@ -502,7 +507,37 @@ final class ReportHtml {
     private static String imgTag(Path file, String cls, String alt) throws IOException {
         String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
         String mime = n.endsWith(".png") ? "image/png" : "image/jpeg";
-        return "<img class=\"" + cls + "\" alt=\"" + Html.escape(alt) + "\" src=\"" + dataUri(file, mime) + "\">";
+        // Tiny images (toy models sample 16x16) are shown enlarged by a whole factor, pixelated; others as is.
+        String size = "";
+        int[] wh = imageSize(file);
+        if (wh != null && wh[0] > 0 && wh[0] < MIN_SHOWN_WIDTH) {
+            int k = (MIN_SHOWN_WIDTH + wh[0] - 1) / wh[0];
+            size = " width=\"" + wh[0] * k + "\" height=\"" + wh[1] * k + "\" style=\"image-rendering:pixelated\"";
+        }
+        return "<img class=\"" + cls + "\" alt=\"" + Html.escape(alt) + "\"" + size + " src=\""
+                + dataUri(file, mime) + "\">";
+    }
+
+    /** Reads an image's width and height from its header, or null when no reader understands it. */
+    private static int[] imageSize(Path file) throws IOException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            if (in == null) {
+                return null;
+            }
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                return null;
+            }
+            ImageReader r = readers.next();
+            try {
+                r.setInput(in);
+                return new int[] {r.getWidth(0), r.getHeight(0)};
+            } catch (IOException e) {
+                return null;
+            } finally {
+                r.dispose();
+            }
+        }
     }
 
     private static String dataUri(Path file, String mime) throws IOException {

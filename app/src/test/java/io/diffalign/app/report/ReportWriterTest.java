@@ -48,6 +48,9 @@ class ReportWriterTest {
         // 2 validation steps x 2 grids + 3 before/after pairs; one WAV clip.
         assertThat(count(page, "src=\"data:image/png;base64,")).isEqualTo(4 + 6);
         assertThat(count(page, "<audio controls")).isEqualTo(1);
+        // 24-pixel grids are shown 4x enlarged (pixelated), 20-pixel samples 5x.
+        assertThat(count(page, "width=\"96\" height=\"96\" style=\"image-rendering:pixelated\"")).isEqualTo(4);
+        assertThat(count(page, "width=\"100\" height=\"100\"")).isEqualTo(6);
         assertThat(page).contains("src=\"data:audio/wav;base64,UklGR");
         // Escaped prompt, in the prompt list and the grid header (the config shows it as escaped JSON); never raw.
         String escaped = "a &lt;b&gt;cat&lt;/b&gt; &amp; a &quot;dog&quot; on &#39;grass&#39; "
