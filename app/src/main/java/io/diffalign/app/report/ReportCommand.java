@@ -30,11 +30,18 @@ public final class ReportCommand implements Callable<Integer> {
             description = "most images embedded in the page (default: ${DEFAULT-VALUE})")
     int maxImages;
 
+    /**
+     * Writes the report; a missing folder or one with nothing to report throws {@link ReportException}, which
+     * the command line turns into one error line and exit code 1.
+     *
+     * @return 0
+     */
     @Override
     public Integer call() {
         ReportOptions options = new ReportOptions(out, smoothing, maxImages, ReportOptions.DEFAULT_MAX_AUDIO);
         Path html = ReportWriter.write(runDir, options);
-        System.out.println("wrote " + html + " and " + html.toAbsolutePath().resolveSibling(ReportWriter.SUMMARY_FILE));
+        System.out.println("wrote " + html + " and "
+                + html.toAbsolutePath().resolveSibling(ReportWriter.SUMMARY_FILE));
         return 0;
     }
 }

@@ -126,11 +126,16 @@ class ChromiumReportTest {
     }
 
     @Test
-    void consoleDetectorCatchesAScriptThatThrows() throws Exception {
-        Path broken = Files.writeString(tmp.resolve("broken.html"),
-                "<!DOCTYPE html><html><body><p>broken</p><script>throw new Error('x')</script></body></html>");
+    void consoleDetectorCatchesAScriptThatThrowsAndABlockedExternalLoad() throws Exception {
+        // The CSP blocks the external image before any request is made, and Chromium logs the violation.
+        Path broken = Files.writeString(tmp.resolve("broken.html"), "<!DOCTYPE html><html><head>"
+                + "<meta http-equiv=\"Content-Security-Policy\" content=\"img-src data:\"></head><body>"
+                + "<p>broken</p><img src=\"https://example.invalid/x.png\">"
+                + "<script>throw new Error('x')</script></body></html>");
         Run r = chromium(broken, "--dump-dom");
         assertThat(r.stdout()).contains("<p>broken</p>");
-        assertThat(consoleLines(r.stderr())).as(r.stderr()).anyMatch(l -> l.contains("Uncaught Error: x"));
+        assertThat(consoleLines(r.stderr())).as(r.stderr())
+                .anyMatch(l -> l.contains("Uncaught Error: x"))
+                .anyMatch(l -> l.contains("Content Security Policy"));
     }
 }
