@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.diffalign.core.engine.Engines;
 import io.diffalign.core.nn.Conv2d;
 import io.diffalign.core.nn.GroupNorm;
+import io.diffalign.core.nn.Init;
 import io.diffalign.core.nn.Module;
 import io.diffalign.core.nn.ModuleList;
 import io.diffalign.core.tensor.Ops;
@@ -47,7 +48,8 @@ public final class UNet2DConditionModel extends Module {
 
     /**
      * Builds the model with PyTorch's default initialisation drawn from the engine's current
-     * random state.
+     * random state (inside {@link Init#withoutRandomInit} all weights start at zero instead, except
+     * norm weights at one).
      *
      * @param config the configuration
      * @param manager the long-lived manager that owns the parameters
@@ -173,7 +175,7 @@ public final class UNet2DConditionModel extends Module {
         UNet2DConditionConfig config =
                 UNet2DConditionConfig.fromJson(json, folder.resolve("config.json").toString());
         Path file = ModelFiles.weightFile(folder, ModelFiles.DIFFUSERS_WEIGHTS);
-        UNet2DConditionModel model = new UNet2DConditionModel(config, manager);
+        UNet2DConditionModel model = Init.withoutRandomInit(() -> new UNet2DConditionModel(config, manager));
         try (NDManager tmp = manager.newSubManager()) {
             Map<String, NDArray> weights = ModelFiles.loadWeights(file, tmp);
             model.loadStateDict(weights, Set.of(), file.toString());
@@ -198,14 +200,13 @@ public final class UNet2DConditionModel extends Module {
 
     /**
      * An independent copy with every parameter frozen and eval mode set, e.g. the reference model of
-     * Diffusion-DPO. Building it draws (and then overwrites) a random initialisation, which advances
-     * the engine's random generator.
+     * Diffusion-DPO. It draws nothing from the engine's random generator.
      *
      * @param manager the manager that owns the copy
      * @return the frozen copy
      */
     public UNet2DConditionModel frozenCopy(NDManager manager) {
-        UNet2DConditionModel copy = new UNet2DConditionModel(config, manager);
+        UNet2DConditionModel copy = Init.withoutRandomInit(() -> new UNet2DConditionModel(config, manager));
         copy.copyFrom(this);
         copy.setTrainable(false);
         copy.setTraining(false);
