@@ -6,7 +6,28 @@ import ai.djl.ndarray.types.Shape;
 
 /** PyTorch's default initialisations, drawn from the engine's seeded generator. */
 public final class Init {
+    private static final ThreadLocal<Boolean> SKIP_RANDOM = ThreadLocal.withInitial(() -> false);
+
     private Init() {}
+
+    /**
+     * Runs a module constructor with random initialisations replaced by zeros: nothing is drawn
+     * from the engine's generator and large models allocate quickly. For modules whose weights are
+     * loaded or copied right after construction.
+     *
+     * @param build the constructor call
+     * @param <T> the module type
+     * @return what {@code build} returns
+     */
+    public static <T> T withoutRandomInit(java.util.function.Supplier<T> build) {
+        boolean previous = SKIP_RANDOM.get();
+        SKIP_RANDOM.set(true);
+        try {
+            return build.get();
+        } finally {
+            SKIP_RANDOM.set(previous);
+        }
+    }
 
     /**
      * {@code U(-1/sqrt(fanIn), 1/sqrt(fanIn))}: PyTorch's default for Linear and Conv weights
@@ -18,6 +39,9 @@ public final class Init {
      * @return a new array
      */
     public static NDArray fanInUniform(NDManager manager, long fanIn, long... shape) {
+        if (SKIP_RANDOM.get()) {
+            return manager.zeros(new Shape(shape));
+        }
         double bound = 1.0 / Math.sqrt(Math.max(1, fanIn));
         return manager.randomUniform((float) -bound, (float) bound, new Shape(shape));
     }
@@ -31,6 +55,9 @@ public final class Init {
      * @return a new array
      */
     public static NDArray normal(NDManager manager, double std, long... shape) {
+        if (SKIP_RANDOM.get()) {
+            return manager.zeros(new Shape(shape));
+        }
         return manager.randomNormal(0f, (float) std, new Shape(shape), ai.djl.ndarray.types.DataType.FLOAT32);
     }
 
