@@ -98,11 +98,16 @@ public final class GradientCheck {
             List<NDArray> x32 = new ArrayList<>();
             List<NDArray> x64 = new ArrayList<>();
             for (NDArray x : inputs) {
-                NDArray a = x.toType(DataType.FLOAT32, true);
+                // A fresh leaf per check: toType to the same dtype returns the caller's tensor
+                // (libtorch's to() aliases), whose gradient would then accumulate across checks.
+                // Going through the other float type always allocates a new tensor.
+                NDArray wide = x.toType(DataType.FLOAT64, true);
+                NDArray a = wide.toType(DataType.FLOAT32, true);
+                wide.close();
                 a.attach(m);
                 a.setRequiresGradient(true);
                 x32.add(a);
-                NDArray b = x.toType(DataType.FLOAT64, true);
+                NDArray b = a.toType(DataType.FLOAT64, true);
                 b.attach(m);
                 x64.add(b);
             }
