@@ -145,7 +145,7 @@ public final class Ops {
      * @return {@code (..., out)}
      */
     public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
-        NDArray y = x.matMul(weight.transpose());
+        NDArray y = x.matMul(ownedBy(weight.transpose(), x));
         return bias == null ? y : y.add(bias);
     }
 
@@ -220,12 +220,30 @@ public final class Ops {
         Shape bshape = new Shape(dims);
         NDArray y = x;
         if (weight != null) {
-            y = y.mul(weight.reshape(bshape));
+            y = y.mul(ownedBy(weight.reshape(bshape), x));
         }
         if (bias != null) {
-            y = y.add(bias.reshape(bshape));
+            y = y.add(ownedBy(bias.reshape(bshape), x));
         }
         return y;
+    }
+
+    /**
+     * Moves an array derived from a long-lived operand (a parameter's transpose or reshape, a
+     * model-held mask's view) into the activation's manager. Such views are created in the
+     * long-lived operand's manager and would otherwise stay there, one per call, until the model is
+     * closed: a native and Java-heap leak per step.
+     *
+     * @param derived the new array made from a long-lived operand
+     * @param activation the activation whose manager must own it
+     * @return {@code derived}, now owned by {@code activation}'s manager
+     */
+    public static NDArray ownedBy(NDArray derived, NDArray activation) {
+        NDManager target = activation.getManager();
+        if (derived.getManager() != target) {
+            derived.attach(target);
+        }
+        return derived;
     }
 
     /**
