@@ -105,6 +105,61 @@ class OpsGradientTest {
     }
 
     @Test
+    void nativeNormsEqualTheComposedFormulaInFloat64() {
+        // Ops uses libtorch's fused layer_norm; the textbook composition must agree to float64
+        // rounding, forward and gradient (gradient of sum(y * p) by autograd on both sides).
+        NDArray x = Ops.addScalar(Ops.scale(randn(2, 8, 3, 3), 3.0), 1.5).toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
+        NDArray w = randn(8).toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
+        NDArray b = randn(8).toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
+        NDArray p = randn(2, 8, 3, 3).toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
+        for (int groups : new int[] {1, 2, 8}) {
+            double[][] fused = valueAndGrad(in -> Ops.groupNorm(in, groups, w, b, 1e-6), x, p);
+            double[][] composed = valueAndGrad(in -> composedGroupNorm(in, groups, w, b, 1e-6), x, p);
+            assertClose("groupNorm value, groups " + groups, fused[0], composed[0], 1e-12);
+            assertClose("groupNorm grad, groups " + groups, fused[1], composed[1], 1e-11);
+        }
+        NDArray xl = x.reshape(2, 8, 9);
+        NDArray wl = randn(9).toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
+        NDArray bl = randn(9).toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
+        double[][] fused = valueAndGrad(in -> Ops.layerNorm(in, wl, bl, 1e-5), xl, p.reshape(2, 8, 9));
+        double[][] composed = valueAndGrad(in -> composedGroupNorm(in.reshape(16, 1, 9), 1, null, null, 1e-5)
+                .reshape(2, 8, 9).mul(wl).add(bl), xl, p.reshape(2, 8, 9));
+        assertClose("layerNorm value", fused[0], composed[0], 1e-12);
+        assertClose("layerNorm grad", fused[1], composed[1], 1e-11);
+    }
+
+    private double[][] valueAndGrad(java.util.function.UnaryOperator<NDArray> f, NDArray x, NDArray p) {
+        try (NDManager t = m.newSubManager()) {
+            NDArray leaf = x.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
+            leaf.attach(t);
+            leaf.setRequiresGradient(true);
+            double[] value;
+            try (ai.djl.training.GradientCollector gc = Engines.pytorch().newGradientCollector()) {
+                NDArray y = f.apply(leaf);
+                value = doubles(y);
+                gc.backward(y.mul(p).sum());
+            }
+            return new double[][] {value, doubles(leaf.getGradient())};
+        }
+    }
+
+    /** The textbook GroupNorm: (x - mean) / sqrt(var + eps) per (sample, group), then affine. */
+    private static NDArray composedGroupNorm(NDArray x, int groups, NDArray w, NDArray b, double eps) {
+        Shape shape = x.getShape();
+        NDArray g = x.reshape(shape.get(0), groups, -1);
+        NDArray centered = g.sub(g.mean(new int[] {2}, true));
+        NDArray var = centered.square().mean(new int[] {2}, true);
+        NDArray y = centered.div(Ops.addScalar(var, eps).sqrt()).reshape(shape);
+        if (w != null) {
+            long[] dims = new long[shape.dimension()];
+            java.util.Arrays.fill(dims, 1L);
+            dims[1] = shape.get(1);
+            y = y.mul(w.reshape(dims)).add(b.reshape(dims));
+        }
+        return y;
+    }
+
+    @Test
     void groupNormRejectsIndivisibleChannels() {
         assertThatThrownBy(() -> Ops.groupNorm(randn(1, 6, 2, 2), 4, null, null, 1e-5))
                 .isInstanceOf(IllegalArgumentException.class);
