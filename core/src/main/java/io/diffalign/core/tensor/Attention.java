@@ -87,7 +87,7 @@ public final class Attention {
             String rows = ":,:," + from + ":" + to;
             NDArray m = additive;
             if (m != null && m.getShape().get(2) != 1) {
-                m = m.get(rows);
+                m = Ops.ownedBy(m.get(rows), qh);
             }
             parts[i] = attendHeads(qh.get(rows), kt, vh, m);
         }
@@ -106,15 +106,23 @@ public final class Attention {
         if (mask == null) {
             return null;
         }
+        // Every array made here is moved into the activation's manager: the mask may be held by
+        // a long-lived owner (a model's causal mask), and views of it would otherwise pile up there.
         NDArray m = mask;
         while (m.getShape().dimension() < 4) {
-            m = m.expandDims(0);
+            m = Ops.ownedBy(m.expandDims(0), like);
         }
         if (m.getDataType() == DataType.BOOLEAN) {
             // True = may attend. Masked keys get float32's lowest value, as transformers does.
             NDArray lowest = Ops.constant(like, -Float.MAX_VALUE);
             NDArray zero = Ops.constant(like, 0.0);
-            return ai.djl.ndarray.NDArrays.where(m, zero.broadcast(m.getShape()), lowest.broadcast(m.getShape()));
+            return Ops.ownedBy(
+                    ai.djl.ndarray.NDArrays.where(
+                            m, zero.broadcast(m.getShape()), lowest.broadcast(m.getShape())),
+                    like);
+        }
+        if (m.getDataType() != like.getDataType()) {
+            m = Ops.ownedBy(m.toType(like.getDataType(), false), like);
         }
         return m;
     }

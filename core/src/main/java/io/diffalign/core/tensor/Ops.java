@@ -145,7 +145,7 @@ public final class Ops {
      * @return {@code (..., out)}
      */
     public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
-        NDArray y = x.matMul(weight.transpose());
+        NDArray y = x.matMul(ownedBy(weight.transpose(), x));
         return bias == null ? y : y.add(bias);
     }
 
@@ -204,12 +204,25 @@ public final class Ops {
             throw new IllegalArgumentException(
                     "GroupNorm: " + c + " channels are not divisible by " + groups + " groups");
         }
+        // GroupNorm is a LayerNorm over each (sample, group) row of the (N, G, C/G * spatial) view,
+        // followed by the per-channel affine: libtorch's fused layer_norm kernel does the first part
+        // (one kernel forward and one backward instead of about ten).
         NDArray g = x.reshape(n, groups, -1);
-        NDArray mean = g.mean(new int[] {2}, true);
-        NDArray centered = g.sub(mean);
-        NDArray var = centered.square().mean(new int[] {2}, true);
-        NDArray normed = centered.div(addScalar(var, eps).sqrt()).reshape(shape);
+        NDArray normed = nativeLayerNorm(g, null, null, eps).reshape(shape);
         return channelAffine(normed, weight, bias);
+    }
+
+    /**
+     * libtorch's {@code layer_norm} over the last axis (biased variance, {@code eps} inside the
+     * square root), differentiable. Missing affine terms are identity constants in {@code x}'s
+     * manager; the result lives in {@code x}'s manager.
+     */
+    private static NDArray nativeLayerNorm(NDArray x, NDArray weight, NDArray bias, double eps) {
+        long d = x.getShape().get(x.getShape().dimension() - 1);
+        NDManager m = x.getManager();
+        NDArray gamma = weight != null ? weight : m.ones(new Shape(d), x.getDataType(), x.getDevice());
+        NDArray beta = bias != null ? bias : m.zeros(new Shape(d), x.getDataType(), x.getDevice());
+        return x.getNDArrayInternal().layerNorm(x, new Shape(d), gamma, beta, (float) eps).singletonOrThrow();
     }
 
     private static NDArray channelAffine(NDArray x, NDArray weight, NDArray bias) {
@@ -220,12 +233,30 @@ public final class Ops {
         Shape bshape = new Shape(dims);
         NDArray y = x;
         if (weight != null) {
-            y = y.mul(weight.reshape(bshape));
+            y = y.mul(ownedBy(weight.reshape(bshape), x));
         }
         if (bias != null) {
-            y = y.add(bias.reshape(bshape));
+            y = y.add(ownedBy(bias.reshape(bshape), x));
         }
         return y;
+    }
+
+    /**
+     * Moves an array derived from a long-lived operand (a parameter's transpose or reshape, a
+     * model-held mask's view) into the activation's manager. Such views are created in the
+     * long-lived operand's manager and would otherwise stay there, one per call, until the model is
+     * closed: a native and Java-heap leak per step.
+     *
+     * @param derived the new array made from a long-lived operand
+     * @param activation the activation whose manager must own it
+     * @return {@code derived}, now owned by {@code activation}'s manager
+     */
+    public static NDArray ownedBy(NDArray derived, NDArray activation) {
+        NDManager target = activation.getManager();
+        if (derived.getManager() != target) {
+            derived.attach(target);
+        }
+        return derived;
     }
 
     /**
@@ -238,18 +269,7 @@ public final class Ops {
      * @return the normalised input
      */
     public static NDArray layerNorm(NDArray x, NDArray weight, NDArray bias, double eps) {
-        int last = x.getShape().dimension() - 1;
-        NDArray mean = x.mean(new int[] {last}, true);
-        NDArray centered = x.sub(mean);
-        NDArray var = centered.square().mean(new int[] {last}, true);
-        NDArray y = centered.div(addScalar(var, eps).sqrt());
-        if (weight != null) {
-            y = y.mul(weight);
-        }
-        if (bias != null) {
-            y = y.add(bias);
-        }
-        return y;
+        return nativeLayerNorm(x, weight, bias, eps);
     }
 
     /**

@@ -1,0 +1,76 @@
+package io.diffalign.core.tensor;
+
+/** A plain float64 NCHW convolution and its input gradient, as references for the tests. */
+final class ConvReference {
+    private ConvReference() {}
+
+    static int outSize(int in, int k, int stride, int pad) {
+        return (in + 2 * pad - k) / stride + 1;
+    }
+
+    static double[] forward(double[] x, int n, int cin, int h, int w, double[] wt, int cout, int k,
+            double[] bias, int stride, int pad) {
+        int oh = outSize(h, k, stride, pad);
+        int ow = outSize(w, k, stride, pad);
+        double[] y = new double[n * cout * oh * ow];
+        for (int s = 0; s < n; s++) {
+            for (int o = 0; o < cout; o++) {
+                for (int i = 0; i < oh; i++) {
+                    for (int j = 0; j < ow; j++) {
+                        double acc = bias == null ? 0 : bias[o];
+                        for (int c = 0; c < cin; c++) {
+                            for (int a = 0; a < k; a++) {
+                                int yi = i * stride - pad + a;
+                                if (yi < 0 || yi >= h) {
+                                    continue;
+                                }
+                                for (int bb = 0; bb < k; bb++) {
+                                    int xj = j * stride - pad + bb;
+                                    if (xj < 0 || xj >= w) {
+                                        continue;
+                                    }
+                                    acc += x[((s * cin + c) * h + yi) * w + xj] * wt[((o * cin + c) * k + a) * k + bb];
+                                }
+                            }
+                        }
+                        y[((s * cout + o) * oh + i) * ow + j] = acc;
+                    }
+                }
+            }
+        }
+        return y;
+    }
+
+    /** dL/dx for L = sum(conv(x) * p), i.e. the transposed convolution of p. */
+    static double[] inputGradient(double[] p, int n, int cin, int h, int w, double[] wt, int cout, int k,
+            int stride, int pad) {
+        int oh = outSize(h, k, stride, pad);
+        int ow = outSize(w, k, stride, pad);
+        double[] gx = new double[n * cin * h * w];
+        for (int s = 0; s < n; s++) {
+            for (int o = 0; o < cout; o++) {
+                for (int i = 0; i < oh; i++) {
+                    for (int j = 0; j < ow; j++) {
+                        double g = p[((s * cout + o) * oh + i) * ow + j];
+                        for (int c = 0; c < cin; c++) {
+                            for (int a = 0; a < k; a++) {
+                                int yi = i * stride - pad + a;
+                                if (yi < 0 || yi >= h) {
+                                    continue;
+                                }
+                                for (int bb = 0; bb < k; bb++) {
+                                    int xj = j * stride - pad + bb;
+                                    if (xj < 0 || xj >= w) {
+                                        continue;
+                                    }
+                                    gx[((s * cin + c) * h + yi) * w + xj] += g * wt[((o * cin + c) * k + a) * k + bb];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return gx;
+    }
+}
