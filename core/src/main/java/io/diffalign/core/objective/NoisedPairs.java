@@ -1,5 +1,6 @@
 package io.diffalign.core.objective;
 
+import io.diffalign.core.engine.NoGrad;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;

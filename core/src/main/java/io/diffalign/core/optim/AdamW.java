@@ -3,7 +3,7 @@ package io.diffalign.core.optim;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.diffalign.core.nn.Parameter;
-import io.diffalign.core.objective.NoGrad;
+import io.diffalign.core.engine.NoGrad;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

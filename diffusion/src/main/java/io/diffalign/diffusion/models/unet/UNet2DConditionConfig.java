@@ -346,6 +346,24 @@ public record UNet2DConditionConfig(
     }
 
     /**
+     * The latent height the model was trained at ({@code sample_size} or its first entry).
+     *
+     * @return the height in latent pixels
+     */
+    public int sampleHeight() {
+        return sampleSize.get(0);
+    }
+
+    /**
+     * The latent width the model was trained at ({@code sample_size} or its last entry).
+     *
+     * @return the width in latent pixels
+     */
+    public int sampleWidth() {
+        return sampleSize.get(sampleSize.size() - 1);
+    }
+
+    /**
      * Number of levels (down blocks).
      *
      * @return the level count
