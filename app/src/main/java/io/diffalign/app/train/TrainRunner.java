@@ -1,0 +1,342 @@
+package io.diffalign.app.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.diffalign.app.report.ReportWriter;
+import io.diffalign.core.data.BadSampleLog;
+import io.diffalign.core.data.BadSamplePolicy;
+import io.diffalign.core.data.DatasetFormat;
+import io.diffalign.core.data.DatasetOptions;
+import io.diffalign.core.data.FlipMode;
+import io.diffalign.core.data.ImagePreprocessing;
+import io.diffalign.core.data.PairSampler;
+import io.diffalign.core.data.PreferenceBatchLoader;
+import io.diffalign.core.data.PreferenceDataset;
+import io.diffalign.core.data.PreferenceDatasets;
+import io.diffalign.core.data.TiesPolicy;
+import io.diffalign.core.engine.Engines;
+import io.diffalign.core.nn.Parameter;
+import io.diffalign.core.objective.Denoiser;
+import io.diffalign.core.objective.ObjectiveConfig;
+import io.diffalign.core.objective.ObjectiveContext;
+import io.diffalign.core.objective.Objectives;
+import io.diffalign.core.objective.PredictionType;
+import io.diffalign.core.objective.PreferenceBatch;
+import io.diffalign.core.objective.PreferenceObjective;
+import io.diffalign.core.optim.AdamW;
+import io.diffalign.core.optim.AdamWConfig;
+import io.diffalign.core.optim.LrSchedule;
+import io.diffalign.core.train.AtomicFiles;
+import io.diffalign.core.train.PreferenceTrainer;
+import io.diffalign.core.train.TrainSettings;
+import io.diffalign.diffusion.image.ImageArrays;
+import io.diffalign.diffusion.models.ModelFiles;
+import io.diffalign.diffusion.models.unet.UNet2DConditionModel;
+import io.diffalign.diffusion.models.vae.AutoencoderKL;
+import io.diffalign.diffusion.pipeline.DiffusersFolder;
+import io.diffalign.diffusion.pipeline.GenerationRequest;
+import io.diffalign.diffusion.pipeline.GenerationResult;
+import io.diffalign.diffusion.pipeline.StableDiffusionPipeline;
+import io.diffalign.diffusion.schedulers.NoiseSchedule;
+import io.diffalign.diffusion.schedulers.SchedulerConfig;
+import io.diffalign.diffusion.text.CLIPTextModel;
+import io.diffalign.diffusion.text.CLIPTokenizer;
+import io.diffalign.diffusion.train.ImagePreferenceSource;
+import io.diffalign.diffusion.train.PromptEncoder;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Runs one image preference fine-tuning job from a resolved {@link TrainConfig}: loads the diffusers
+ * folder (policy UNet trainable; text encoder and VAE frozen; reference = a frozen copy of the UNet),
+ * the dataset, the objective, AdamW and the LR schedule; trains with {@link PreferenceTrainer};
+ * samples validation images; saves the final model as a diffusers folder; writes the report.
+ */
+public final class TrainRunner {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * What a run produced.
+     *
+     * @param runDir the run folder
+     * @param finalModel the saved diffusers folder (null for a dry run)
+     * @param lastMetrics the last step's metrics (empty for a dry run)
+     * @param steps the last step trained
+     */
+    public record Result(Path runDir, Path finalModel, Map<String, Object> lastMetrics, long steps) {}
+
+    private TrainRunner() {}
+
+    /**
+     * Runs the job.
+     *
+     * @param cfg the resolved config
+     * @param out where progress and the plan are printed
+     * @param dryRun load the model and one batch, print the plan, and stop
+     * @return the result
+     * @throws IOException on read/write failure
+     */
+    public static Result run(TrainConfig cfg, PrintStream out, boolean dryRun) throws IOException {
+        Path runDir = Path.of(cfg.outputDir());
+        Device device = Engines.parseDevice(cfg.device());
+        DiffusersFolder folder = DiffusersFolder.open(Path.of(cfg.model()));
+        Path datasetPath = Path.of(cfg.dataset());
+        if (!Files.exists(datasetPath)) {
+            throw new java.nio.file.NoSuchFileException(datasetPath.toString(), null, "dataset not found");
+        }
+        if (!dryRun) {
+            Files.createDirectories(runDir);
+            boolean hasCheckpoints;
+            try (Stream<Path> s = Files.list(runDir)) {
+                hasCheckpoints = s.anyMatch(p -> p.getFileName().toString().startsWith("checkpoint-"));
+            }
+            if (hasCheckpoints && cfg.resume() == null) {
+                throw new IllegalArgumentException(runDir + " already holds checkpoints of a run: pass --resume latest to continue it, or choose another --output-dir");
+            }
+            AtomicFiles.writeString(runDir.resolve("config.resolved.json"), TrainConfigLoader.toJson(cfg) + "\n");
+        }
+        Engines.manualSeed(cfg.seed());
+        try (NDManager m = NDManager.newBaseManager(device, Engines.ENGINE)) {
+            UNet2DConditionModel policy = folder.loadUnet(m);
+            AutoencoderKL vae = folder.loadVae(m);
+            if (vae != null) {
+                vae.setTrainable(false);
+            }
+            CLIPTextModel text = folder.loadTextEncoder(m);
+            text.setTrainable(false);
+            CLIPTokenizer tokenizer = folder.loadTokenizer();
+            SchedulerConfig schedCfg = folder.schedulerConfig();
+            NoiseSchedule schedule = NoiseSchedule.of(schedCfg);
+            PredictionType prediction = PredictionType.fromConfig(schedCfg.predictionType());
+            int factor = vae == null ? 1 : vae.vaeScaleFactor();
+            int resolution = cfg.resolution() > 0 ? cfg.resolution() : policy.config().sampleHeight() * factor;
+            if (resolution % factor != 0) {
+                throw new IllegalArgumentException("resolution " + resolution + " is not a multiple of the VAE factor " + factor);
+            }
+
+            PreferenceDataset dataset = PreferenceDatasets.open(datasetPath,
+                    DatasetOptions.defaults().withTies("keep".equals(cfg.ties()) ? TiesPolicy.KEEP : TiesPolicy.DROP));
+            boolean kto = "kto".equals(cfg.method());
+            if (kto && dataset.isPaired()) {
+                dataset = new PreferenceDataset(DatasetFormat.UNPAIRED_JSONL, dataset.source(), List.of(),
+                        dataset.toUnpaired(), dataset.droppedTies());
+            } else if (!kto && !dataset.isPaired()) {
+                throw new IllegalArgumentException("method " + cfg.method() + " needs paired data, but " + datasetPath + " is unpaired (use --method kto)");
+            }
+            if (dataset.size() == 0) {
+                throw new IllegalArgumentException(datasetPath + " holds no usable pairs" + (dataset.droppedTies() > 0 ? " (" + dataset.droppedTies() + " ties dropped; --ties keep keeps them)" : ""));
+            }
+            boolean deterministic = !cfg.randomCrop() && !cfg.randomFlip() && cfg.captionDropout() == 0;
+            ImagePreprocessing pre = new ImagePreprocessing(resolution, cfg.randomCrop(),
+                    cfg.randomFlip() ? FlipMode.PER_PAIR : FlipMode.NONE, cfg.captionDropout());
+            BadSampleLog badLog = new BadSampleLog();
+            PreferenceBatchLoader loader = new PreferenceBatchLoader(dataset, pre,
+                    "skip".equals(cfg.onBadSample()) ? BadSamplePolicy.SKIP : BadSamplePolicy.FAIL, badLog, cfg.seed());
+            PairSampler sampler = new PairSampler(dataset.size(), cfg.trainBatchSize(), cfg.seed(), true, false);
+            PromptEncoder prompts = new PromptEncoder(text, tokenizer, m);
+            ImagePreferenceSource source = new ImagePreferenceSource(dataset, loader, sampler,
+                    cfg.gradientAccumulationSteps(), vae, prompts, resolution, deterministic, cfg.seed());
+
+            ObjectiveConfig oc = ObjectiveConfig.defaults(cfg.method());
+            if (cfg.beta() != null) {
+                oc = oc.withBeta(cfg.beta());
+            }
+            if (cfg.labelSmoothing() != null) {
+                oc = oc.withLabelSmoothing(cfg.labelSmoothing());
+            }
+            PreferenceObjective objective = Objectives.create(oc);
+            UNet2DConditionModel reference = "sft".equals(cfg.method()) ? null : policy.frozenCopy(m);
+            Denoiser policyDenoiser = policy::forward;
+            Denoiser referenceDenoiser = reference == null ? null : reference::forward;
+            ObjectiveContext context = new ObjectiveContext(policyDenoiser, referenceDenoiser, schedule, prediction);
+
+            double lr = cfg.scaleLr()
+                    ? LrSchedule.scaleLr(cfg.learningRate(), cfg.gradientAccumulationSteps(), cfg.trainBatchSize(), 1)
+                    : cfg.learningRate();
+            Map<String, Parameter> trainable = new LinkedHashMap<>();
+            policy.namedParameters().forEach((k, v) -> {
+                if (v.isTrainable()) {
+                    trainable.put(k, v);
+                }
+            });
+            long trainableCount = trainable.values().stream().mapToLong(p -> p.getArray().getShape().size()).sum();
+            printPlan(out, cfg, folder, policy, trainableCount, dataset, resolution, lr, prediction, oc);
+            if (dryRun) {
+                try (NDManager sm = m.newSubManager()) {
+                    PreferenceBatch b = source.batch(1, 0, sm);
+                    out.printf(Locale.ROOT, "first batch: winners %s, losers %s, conditioning %s%n",
+                            b.winners().getShape(), b.losers().getShape(), b.conditioning().getShape());
+                }
+                return new Result(runDir, null, Map.of(), 0);
+            }
+
+            AdamW optimizer = new AdamW(trainable,
+                    new AdamWConfig(lr, cfg.adamBeta1(), cfg.adamBeta2(), cfg.adamEpsilon(), cfg.adamWeightDecay()), m);
+            LrSchedule lrSchedule = LrSchedule.of(cfg.lrScheduler(), cfg.lrWarmupSteps(), cfg.maxTrainSteps());
+            TrainSettings settings = new TrainSettings(cfg.maxTrainSteps(), cfg.gradientAccumulationSteps(),
+                    cfg.maxGradNorm(), cfg.checkpointingSteps(), cfg.checkpointsTotalLimit(), lr, cfg.seed());
+            PreferenceTrainer.ModelState state = new PreferenceTrainer.ModelState() {
+                @Override
+                public void save(Path dir) throws IOException {
+                    policy.save(dir, false);
+                }
+
+                @Override
+                public void load(Path dir) throws IOException {
+                    try (NDManager tmp = m.newSubManager()) {
+                        Map<String, NDArray> w = ModelFiles.loadWeights(ModelFiles.weightFile(dir, ModelFiles.DIFFUSERS_WEIGHTS), tmp);
+                        policy.loadStateDict(w, Set.of(), dir.toString());
+                    }
+                }
+            };
+            PreferenceTrainer trainer = new PreferenceTrainer(policy, context, objective, optimizer, lrSchedule,
+                    settings, runDir, state, m);
+            long start = 0;
+            if (cfg.resume() != null) {
+                Optional<Path> ckpt = "latest".equals(cfg.resume())
+                        ? trainer.latestCheckpoint() : Optional.of(Path.of(cfg.resume()));
+                if (ckpt.isEmpty()) {
+                    throw new IllegalArgumentException("--resume latest: no complete checkpoint in " + runDir);
+                }
+                start = trainer.resume(ckpt.get());
+                out.println("resumed from " + ckpt.get() + " at step " + start);
+            }
+            Validation validation = new Validation(cfg, runDir, policy, vae, text, tokenizer, folder);
+            if (start == 0) {
+                validation.run(0);
+            }
+            io.diffalign.app.Progress bar = new io.diffalign.app.Progress("train");
+            Map<String, Object> last = trainer.train(source, start, (step, rec) -> {
+                bar.update(step, cfg.maxTrainSteps(), String.format(Locale.ROOT, "loss %.4f acc %.2f",
+                        ((Number) rec.getOrDefault("loss", 0.0)).doubleValue(),
+                        ((Number) rec.getOrDefault("implicit_accuracy", 0.0)).doubleValue()));
+                if (cfg.validationSteps() > 0 && step % cfg.validationSteps() == 0) {
+                    validation.run(step);
+                }
+            });
+            if (badLog.count() > 0) {
+                badLog.writeTsv(runDir.resolve("bad_samples.tsv"));
+                out.println("skipped " + badLog.count() + " bad samples; see " + runDir.resolve("bad_samples.tsv"));
+            }
+            Path finalModel = saveFinal(folder, policy, runDir.resolve("final"), cfg.saveFp16());
+            out.println("saved the aligned model to " + finalModel);
+            ReportWriter.write(runDir);
+            return new Result(runDir, finalModel, last, cfg.maxTrainSteps());
+        }
+    }
+
+    private static void printPlan(PrintStream out, TrainConfig cfg, DiffusersFolder folder, UNet2DConditionModel policy,
+            long trainable, PreferenceDataset dataset, int resolution, double lr, PredictionType prediction, ObjectiveConfig oc) {
+        long params = policy.parameterCount();
+        // fp32 weights: policy + reference + gradient + two AdamW moments.
+        double weightsMb = params * 4.0 * (cfg.method().equals("sft") ? 4 : 5) / 1e6;
+        out.printf(Locale.ROOT, "model %s (%s), UNet %,d parameters (%,d trainable), prediction %s%n",
+                folder.root(), folder.hasVae() ? "latent" : "pixel space", params, trainable, prediction.configName());
+        out.printf(Locale.ROOT, "data %s: %d %s, resolution %d%n", dataset.source(), dataset.size(),
+                dataset.isPaired() ? "pairs" : "samples", resolution);
+        out.printf(Locale.ROOT, "method %s (beta %s), %d steps x %d micro-batches x %d pairs, lr %.3g (%s)%n",
+                cfg.method(), oc.beta(), cfg.maxTrainSteps(), cfg.gradientAccumulationSteps(), cfg.trainBatchSize(),
+                lr, cfg.lrScheduler());
+        out.printf(Locale.ROOT, "memory estimate: %.0f MB for weights, gradients and optimizer state, plus activations%n", weightsMb);
+    }
+
+    /**
+     * Saves a diffusers folder: every component of the source folder, with the UNet replaced.
+     *
+     * @param folder the source folder
+     * @param unet the trained UNet
+     * @param dest the destination
+     * @param fp16 store the UNet in float16
+     * @return {@code dest}
+     * @throws IOException on failure
+     */
+    public static Path saveFinal(DiffusersFolder folder, UNet2DConditionModel unet, Path dest, boolean fp16) throws IOException {
+        Path tmp = dest.resolveSibling("." + dest.getFileName() + ".tmp");
+        io.diffalign.core.train.AtomicFiles.deleteTree(tmp);
+        Files.createDirectories(tmp);
+        try (Stream<Path> s = Files.walk(folder.root())) {
+            for (Path p : s.toList()) {
+                Path rel = folder.root().relativize(p);
+                if (rel.toString().isEmpty() || rel.startsWith("unet")) {
+                    continue;
+                }
+                Path t = tmp.resolve(rel.toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        unet.save(tmp.resolve("unet"), fp16);
+        io.diffalign.core.train.AtomicFiles.deleteTree(dest);
+        Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE);
+        return dest;
+    }
+
+    /** Validation sampling with fixed prompts and seeds into {@code validation/step-NNNNNN/}. */
+    private static final class Validation {
+        private final TrainConfig cfg;
+        private final Path runDir;
+        private final UNet2DConditionModel unet;
+        private final AutoencoderKL vae;
+        private final CLIPTextModel text;
+        private final CLIPTokenizer tokenizer;
+        private final DiffusersFolder folder;
+
+        Validation(TrainConfig cfg, Path runDir, UNet2DConditionModel unet, AutoencoderKL vae, CLIPTextModel text,
+                CLIPTokenizer tokenizer, DiffusersFolder folder) {
+            this.cfg = cfg;
+            this.runDir = runDir;
+            this.unet = unet;
+            this.vae = vae;
+            this.text = text;
+            this.tokenizer = tokenizer;
+            this.folder = folder;
+        }
+
+        void run(long step) throws IOException {
+            if (cfg.validationSteps() <= 0 || cfg.validationPrompts().isEmpty()) {
+                return;
+            }
+            Path dir = runDir.resolve("validation").resolve(String.format(Locale.ROOT, "step-%06d", step));
+            ModelFiles.writeJsonAtomically(runDir.resolve("validation").resolve("prompts.json"), cfg.validationPrompts());
+            boolean wasTraining = unet.isTraining();
+            unet.setTraining(false);
+            try (StableDiffusionPipeline pipe = StableDiffusionPipeline.builder()
+                    .setComponents(unet, vae, text, tokenizer, folder.loadScheduler(null))
+                    .optDevice(unet.stateDict().values().iterator().next().getDevice()).build()) {
+                GenerationResult r = pipe.generate(new GenerationRequest(cfg.validationPrompts(), "",
+                        cfg.numValidationImages(), cfg.validationInferenceSteps(), cfg.validationGuidance(), 0, 0,
+                        cfg.validationSeed()));
+                List<List<BufferedImage>> per = new ArrayList<>();
+                for (int i = 0; i < cfg.validationPrompts().size(); i++) {
+                    per.add(new ArrayList<>());
+                }
+                for (GenerationResult.GeneratedImage gi : r.images()) {
+                    per.get(gi.promptIndex()).add(gi.image());
+                }
+                for (int i = 0; i < per.size(); i++) {
+                    ImageArrays.writePng(ImageArrays.grid(per.get(i), per.get(i).size()),
+                            dir.resolve(String.format(Locale.ROOT, "p%03d-grid.png", i)), true);
+                }
+            } finally {
+                unet.setTraining(wasTraining);
+            }
+        }
+    }
+}
