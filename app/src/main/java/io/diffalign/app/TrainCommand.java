@@ -61,11 +61,15 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         TrainConfigLoader loader = new TrainConfigLoader();
-        if (config != null) {
-            loader.mergeFile(config);
-        }
-        for (String s : sets) {
-            loader.set(s);
+        try {
+            if (config != null) {
+                loader.mergeFile(config);
+            }
+            for (String s : sets) {
+                loader.set(s);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
         }
         Map<String, Object> flags = new LinkedHashMap<>();
         flags.put("model", model);
