@@ -61,7 +61,7 @@ class TrainResumeTest {
         cmd.addAll(List.of(args(model, data, killed)));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(tmp.resolve("child.log").toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(900);
         while (!Files.isDirectory(killed.resolve("checkpoint-8")) && p.isAlive() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
