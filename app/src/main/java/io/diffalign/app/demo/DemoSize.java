@@ -74,16 +74,27 @@ public record DemoSize(
     }
 
     /**
+     * A smoke-test preset (8x8 images, a handful of steps): exercises every stage in seconds but
+     * aligns nothing measurable.
+     *
+     * @return the preset
+     */
+    public static DemoSize tiny() {
+        return new DemoSize("tiny", 8, new int[] {16, 32}, 1, 8, 2e-3, 4, 1, 3, 0.0, 3, 1e-4, 5000, 8, 1, 1);
+    }
+
+    /**
      * A preset by name.
      *
-     * @param name {@code quick} or {@code default}
+     * @param name {@code quick}, {@code default} or {@code tiny}
      * @return the preset
      */
     public static DemoSize named(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "quick" -> quick();
             case "default", "standard" -> standard();
-            default -> throw new IllegalArgumentException("unknown demo size " + name + " (quick or default)");
+            case "tiny" -> tiny();
+            default -> throw new IllegalArgumentException("unknown demo size " + name + " (quick, default or tiny)");
         };
     }
 
