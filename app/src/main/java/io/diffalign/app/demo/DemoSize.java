@@ -61,7 +61,7 @@ public record DemoSize(
      * @return the preset
      */
     public static DemoSize quick() {
-        return new DemoSize("quick", 16, new int[] {32, 64}, 4, 300, 2e-3, 8, 4, 10, 0.02, 60, 5e-4, 5000, 24, 4, 2);
+        return new DemoSize("quick", 16, new int[] {32, 64}, 4, 300, 2e-3, 8, 4, 10, 0.02, 40, 1e-4, 5000, 24, 4, 2);
     }
 
     /**
@@ -70,7 +70,7 @@ public record DemoSize(
      * @return the preset
      */
     public static DemoSize standard() {
-        return new DemoSize("default", 16, new int[] {32, 64}, 8, 1200, 2e-3, 16, 8, 20, 0.02, 200, 5e-4, 5000, 24, 8, 4);
+        return new DemoSize("default", 16, new int[] {32, 64}, 8, 1000, 2e-3, 16, 8, 20, 0.02, 120, 1e-4, 5000, 24, 8, 4);
     }
 
     /**
