@@ -1,0 +1,105 @@
+package io.diffalign.app.demo;
+
+import java.util.Locale;
+
+/**
+ * How big a demo run is: model, data and training budgets of every stage.
+ *
+ * @param name the preset name
+ * @param resolution image side in pixels
+ * @param channels the tiny UNet's two block widths
+ * @param baseCopies renderings of every toy spec in the base SFT dataset (all specs, repeated)
+ * @param baseSteps base SFT optimizer steps
+ * @param baseLr base SFT learning rate
+ * @param batchSize pairs per training batch (base and alignment)
+ * @param pairRounds sampling rounds over the train prompts when making preference pairs
+ * @param samplingSteps DDIM steps of every sampling
+ * @param tieMargin judge-score difference below which a sampled pair is skipped as a near-tie
+ * @param alignSteps alignment optimizer steps per method
+ * @param alignLr alignment learning rate
+ * @param beta the DPO beta of the preference methods
+ * @param heldOutPrompts prompts held out of the preference data
+ * @param evalSeeds seeds per held-out prompt at evaluation
+ * @param heldOutPairRounds sampling rounds over held-out prompts for the held-out labelled pairs
+ */
+public record DemoSize(
+        String name,
+        int resolution,
+        int[] channels,
+        int baseCopies,
+        int baseSteps,
+        double baseLr,
+        int batchSize,
+        int pairRounds,
+        int samplingSteps,
+        double tieMargin,
+        int alignSteps,
+        double alignLr,
+        double beta,
+        int heldOutPrompts,
+        int evalSeeds,
+        int heldOutPairRounds) {
+
+    /** Validates. */
+    public DemoSize {
+        if (resolution < 8 || resolution % 4 != 0) {
+            throw new IllegalArgumentException("resolution must be a multiple of 4, at least 8");
+        }
+        if (baseCopies < 1 || baseSteps < 1 || batchSize < 1 || pairRounds < 1 || samplingSteps < 1 || alignSteps < 1
+                || evalSeeds < 1 || heldOutPairRounds < 1) {
+            throw new IllegalArgumentException("every count must be at least 1");
+        }
+        if (heldOutPrompts < 1 || heldOutPrompts >= ToyWorld.allSpecs().size()) {
+            throw new IllegalArgumentException("held-out prompts must leave train prompts");
+        }
+        channels = channels.clone();
+    }
+
+    /**
+     * The preset for {@code --quick}: a few minutes on two CPU cores.
+     *
+     * @return the preset
+     */
+    public static DemoSize quick() {
+        return new DemoSize("quick", 16, new int[] {32, 64}, 4, 300, 2e-3, 8, 4, 10, 0.02, 40, 1e-4, 5000, 24, 4, 2);
+    }
+
+    /**
+     * The default preset: more data and steps (under twenty minutes on two CPU cores).
+     *
+     * @return the preset
+     */
+    public static DemoSize standard() {
+        return new DemoSize("default", 16, new int[] {32, 64}, 8, 1000, 2e-3, 16, 8, 20, 0.02, 120, 1e-4, 5000, 24, 8, 4);
+    }
+
+    /**
+     * A smoke-test preset (8x8 images, a handful of steps): exercises every stage in seconds but
+     * aligns nothing measurable.
+     *
+     * @return the preset
+     */
+    public static DemoSize tiny() {
+        return new DemoSize("tiny", 8, new int[] {16, 32}, 1, 8, 2e-3, 4, 1, 3, 0.0, 3, 1e-4, 5000, 8, 1, 1);
+    }
+
+    /**
+     * A preset by name.
+     *
+     * @param name {@code quick}, {@code default} or {@code tiny}
+     * @return the preset
+     */
+    public static DemoSize named(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "quick" -> quick();
+            case "default", "standard" -> standard();
+            case "tiny" -> tiny();
+            default -> throw new IllegalArgumentException("unknown demo size " + name + " (quick, default or tiny)");
+        };
+    }
+
+    @Override
+    public int[] channels() {
+        return channels.clone();
+    }
+}
