@@ -27,8 +27,14 @@ import picocli.CommandLine.Option;
 @Command(
         name = "sample",
         mixinStandardHelpOptions = true,
-        description = "Generate images (PNG + contact sheet + metadata JSON) from a diffusers model folder.")
+        description = {
+            "Generate images (PNG + contact sheet + metadata JSON) from a diffusers model folder,",
+            "or, with --modality audio, clips (16-bit WAV + mel-spectrogram PNG + metadata JSON) from an audio model folder."
+        })
 public final class SampleCommand implements Callable<Integer> {
+    @Option(names = "--modality", defaultValue = "image", description = "image or audio (default: ${DEFAULT-VALUE})")
+    String modality;
+
     @Option(names = "--model", required = true, description = "diffusers model folder (model_index.json, unet, text_encoder, tokenizer, scheduler[, vae])")
     Path model;
 
@@ -49,13 +55,16 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "seed of the initial noise (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--num-images", defaultValue = "1", description = "images per prompt (default: ${DEFAULT-VALUE})")
+    @Option(names = "--num-images", defaultValue = "1", description = "images (or clips) per prompt (default: ${DEFAULT-VALUE})")
     int numImages;
 
-    @Option(names = "--steps", defaultValue = "25", description = "denoising steps (default: ${DEFAULT-VALUE})")
-    int steps;
+    @Option(names = "--steps", description = "denoising steps (default: 25 for images, 100 for audio as Tango)")
+    Integer stepsOption;
 
-    @Option(names = "--guidance", defaultValue = "7.5", description = "classifier-free guidance scale; <= 1 disables (default: ${DEFAULT-VALUE})")
+    @Option(names = "--guidance", description = "classifier-free guidance scale; <= 1 disables (default: 7.5 for images, 3 for audio as Tango)")
+    Double guidanceOption;
+
+    int steps;
     double guidance;
 
     @Option(names = "--height", defaultValue = "0", description = "image height (default: the model's)")
@@ -80,6 +89,20 @@ public final class SampleCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         List<String> promptList = readPrompts();
         var dev = Engines.parseDevice(device);
+        if ("audio".equals(modality)) {
+            if (height != 0 || width != 0) {
+                throw new UsageException("--height and --width do not apply to audio (the clip length is the model's)");
+            }
+            io.diffalign.app.audio.AudioSampleCommandSupport.run(new io.diffalign.app.audio.AudioSampleCommandSupport.Options(
+                    model, promptList, negativePrompt, seed, numImages, stepsOption, guidanceOption, scheduler, dev, out,
+                    overwrite));
+            return 0;
+        }
+        if (!"image".equals(modality)) {
+            throw new UsageException("--modality must be image or audio, got " + modality);
+        }
+        steps = stepsOption == null ? 25 : stepsOption;
+        guidance = guidanceOption == null ? 7.5 : guidanceOption;
         DiffusersFolder folder = DiffusersFolder.open(model);
         String hash = folder.hash();
         GenerationRequest req = new GenerationRequest(promptList, negativePrompt, numImages, steps, guidance, height, width, seed);

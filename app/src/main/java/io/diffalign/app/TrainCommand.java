@@ -30,6 +30,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--set", description = "override one setting, e.g. --set beta=2500 (repeatable)")
     List<String> sets = new ArrayList<>();
 
+    @Option(names = "--modality", defaultValue = "image", description = "image or audio (default: ${DEFAULT-VALUE})")
+    String modality;
+
     @Option(names = "--model", description = "diffusers model folder") String model;
     @Option(names = "--dataset", description = "preference dataset: JSONL manifest, folder or Parquet") String dataset;
     @Option(names = "--output-dir", description = "run folder") String outputDir;
@@ -102,7 +105,12 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        TrainRunner.Result r = TrainRunner.run(cfg, System.out, dryRun);
+        if (!"image".equals(modality) && !"audio".equals(modality)) {
+            throw new UsageException("--modality must be image or audio, got " + modality);
+        }
+        TrainRunner.Result r = "audio".equals(modality)
+                ? io.diffalign.app.audio.AudioTrainRunner.run(cfg, System.out, dryRun)
+                : TrainRunner.run(cfg, System.out, dryRun);
         if (!dryRun) {
             System.out.println("run folder: " + r.runDir() + " (report.html, metrics.jsonl, checkpoints)");
         }

@@ -40,7 +40,10 @@ public final class WavIo {
      * @throws IOException when the file is unreadable, unsupported, corrupt or truncated
      */
     public static WavData read(Path file) throws IOException {
-        Decoded d = decode(file);
+        return mono(decode(file));
+    }
+
+    private static WavData mono(Decoded d) {
         float[] mono = new float[d.frames];
         int ch = d.channels.length;
         for (int i = 0; i < d.frames; i++) {
@@ -77,6 +80,19 @@ public final class WavIo {
 
     private record Decoded(float[][] channels, int frames, int sampleRate, WavEncoding encoding) {}
 
+    /**
+     * Reads WAV bytes held in memory (e.g. a Parquet cell), channels averaged to mono like {@link
+     * #read(Path)}.
+     *
+     * @param bytes the file's bytes
+     * @param name a name for error messages
+     * @return the samples (mono), sample rate, original channel count and encoding
+     * @throws IOException when the bytes are not a supported, complete WAV file
+     */
+    public static WavData read(byte[] bytes, String name) throws IOException {
+        return mono(decode(bytes, name));
+    }
+
     private static Decoded decode(Path file) throws IOException {
         byte[] bytes;
         try {
@@ -84,6 +100,10 @@ public final class WavIo {
         } catch (IOException e) {
             throw new IOException(file + ": cannot read WAV file: " + e.getMessage(), e);
         }
+        return decode(bytes, file);
+    }
+
+    private static Decoded decode(byte[] bytes, Object file) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         if (bytes.length < 12) {
             throw new IOException(file + ": not a WAV file (only " + bytes.length + " bytes)");
@@ -172,7 +192,7 @@ public final class WavIo {
         return new Decoded(out, frames, sampleRate, enc);
     }
 
-    private static WavEncoding encoding(Path file, int tag, int bits) throws IOException {
+    private static WavEncoding encoding(Object file, int tag, int bits) throws IOException {
         if (tag == TAG_PCM) {
             switch (bits) {
                 case 8:
