@@ -58,6 +58,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--validation-prompts", split = "\\|", description = "validation prompts, separated by |") List<String> validationPrompts;
     @Option(names = "--validation-steps", description = "validate every N steps") Long validationSteps;
 
+    @Option(names = "--lora-rank", description = "LoRA rank (0: full fine-tuning, the default)") Integer loraRank;
+    @Option(names = "--lora-alpha", description = "LoRA alpha (default: the rank)") Double loraAlpha;
+    @Option(names = "--lora-dropout", description = "dropout on the LoRA adapters' input") Double loraDropout;
+    @Option(names = "--lora-target-modules", split = ",",
+            description = "comma-separated module-name suffixes to adapt (default to_q,to_k,to_v,to_out.0)")
+    List<String> loraTargetModules;
+
     @Option(names = "--dry-run", description = "load the model and one batch, print the plan and a memory estimate, then stop")
     boolean dryRun;
 
@@ -99,6 +106,10 @@ public final class TrainCommand implements Callable<Integer> {
         flags.put("on_bad_sample", onBadSample);
         flags.put("validation_prompts", validationPrompts);
         flags.put("validation_steps", validationSteps);
+        flags.put("lora_rank", loraRank);
+        flags.put("lora_alpha", loraAlpha);
+        flags.put("lora_dropout", loraDropout);
+        flags.put("lora_target_modules", loraTargetModules);
         TrainConfig cfg;
         try {
             cfg = loader.flags(flags).resolve();

@@ -2,6 +2,7 @@ package io.diffalign.app.train;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.diffalign.core.objective.Objectives;
+import io.diffalign.diffusion.lora.LoraConfig;
 import java.util.List;
 
 /**
@@ -46,6 +47,11 @@ import java.util.List;
  * @param validationInferenceSteps denoising steps at validation
  * @param validationGuidance guidance scale at validation
  * @param saveFp16 save the final model in float16
+ * @param loraRank LoRA rank; 0 trains the full UNet, r &gt; 0 trains only LoRA adapters
+ * @param loraAlpha LoRA alpha (null: the rank)
+ * @param loraDropout dropout on the LoRA adapters' input while training
+ * @param loraTargetModules module-name suffixes that get adapters (null or empty: diffusers'
+ *     attention projections to_q, to_k, to_v, to_out.0)
  */
 public record TrainConfig(
         @JsonProperty("model") String model,
@@ -83,7 +89,11 @@ public record TrainConfig(
         @JsonProperty("num_validation_images") int numValidationImages,
         @JsonProperty("validation_inference_steps") int validationInferenceSteps,
         @JsonProperty("validation_guidance") double validationGuidance,
-        @JsonProperty("save_fp16") boolean saveFp16) {
+        @JsonProperty("save_fp16") boolean saveFp16,
+        @JsonProperty("lora_rank") int loraRank,
+        @JsonProperty("lora_alpha") Double loraAlpha,
+        @JsonProperty("lora_dropout") double loraDropout,
+        @JsonProperty("lora_target_modules") List<String> loraTargetModules) {
 
     /** Validates every field; messages name the field as written in config files. */
     public TrainConfig {
@@ -118,6 +128,93 @@ public record TrainConfig(
         require(numValidationImages >= 1, "num_validation_images must be >= 1");
         require(validationInferenceSteps >= 1, "validation_inference_steps must be >= 1");
         require(validationGuidance >= 0, "validation_guidance must be >= 0");
+        require(loraRank >= 0, "lora_rank must be >= 0 (0: full fine-tuning), got " + loraRank);
+        require(loraAlpha == null || (loraAlpha > 0 && Double.isFinite(loraAlpha)),
+                "lora_alpha must be > 0, got " + loraAlpha);
+        require(loraDropout >= 0 && loraDropout < 1, "lora_dropout must be in [0, 1), got " + loraDropout);
+        loraTargetModules = loraTargetModules == null || loraTargetModules.isEmpty()
+                ? LoraConfig.DEFAULT_TARGET_MODULES : List.copyOf(loraTargetModules);
+        require(loraTargetModules.stream().noneMatch(t -> t == null || t.isBlank()),
+                "lora_target_modules holds an empty name");
+    }
+
+    /**
+     * A config without LoRA settings (full fine-tuning): the record's original component list, kept
+     * for callers written before LoRA existed.
+     *
+     * @param model see the record
+     * @param dataset see the record
+     * @param outputDir see the record
+     * @param method see the record
+     * @param beta see the record
+     * @param labelSmoothing see the record
+     * @param learningRate see the record
+     * @param scaleLr see the record
+     * @param lrScheduler see the record
+     * @param lrWarmupSteps see the record
+     * @param trainBatchSize see the record
+     * @param gradientAccumulationSteps see the record
+     * @param maxTrainSteps see the record
+     * @param maxGradNorm see the record
+     * @param adamBeta1 see the record
+     * @param adamBeta2 see the record
+     * @param adamEpsilon see the record
+     * @param adamWeightDecay see the record
+     * @param checkpointingSteps see the record
+     * @param checkpointsTotalLimit see the record
+     * @param resume see the record
+     * @param seed see the record
+     * @param device see the record
+     * @param resolution see the record
+     * @param randomCrop see the record
+     * @param randomFlip see the record
+     * @param captionDropout see the record
+     * @param ties see the record
+     * @param onBadSample see the record
+     * @param validationPrompts see the record
+     * @param validationSteps see the record
+     * @param validationSeed see the record
+     * @param numValidationImages see the record
+     * @param validationInferenceSteps see the record
+     * @param validationGuidance see the record
+     * @param saveFp16 see the record
+     */
+    public TrainConfig(String model, String dataset, String outputDir, String method, Double beta,
+            Double labelSmoothing, double learningRate, boolean scaleLr, String lrScheduler, long lrWarmupSteps,
+            int trainBatchSize, int gradientAccumulationSteps, long maxTrainSteps, double maxGradNorm,
+            double adamBeta1, double adamBeta2, double adamEpsilon, double adamWeightDecay, long checkpointingSteps,
+            int checkpointsTotalLimit, String resume, long seed, String device, int resolution, boolean randomCrop,
+            boolean randomFlip, double captionDropout, String ties, String onBadSample, List<String> validationPrompts,
+            long validationSteps, long validationSeed, int numValidationImages, int validationInferenceSteps,
+            double validationGuidance, boolean saveFp16) {
+        this(model, dataset, outputDir, method, beta, labelSmoothing, learningRate, scaleLr, lrScheduler,
+                lrWarmupSteps, trainBatchSize, gradientAccumulationSteps, maxTrainSteps, maxGradNorm, adamBeta1,
+                adamBeta2, adamEpsilon, adamWeightDecay, checkpointingSteps, checkpointsTotalLimit, resume, seed,
+                device, resolution, randomCrop, randomFlip, captionDropout, ties, onBadSample, validationPrompts,
+                validationSteps, validationSeed, numValidationImages, validationInferenceSteps, validationGuidance,
+                saveFp16, 0, null, 0.0, null);
+    }
+
+    /**
+     * Whether only LoRA adapters are trained ({@code lora_rank > 0}).
+     *
+     * @return true for LoRA
+     */
+    public boolean useLora() {
+        return loraRank > 0;
+    }
+
+    /**
+     * The LoRA settings, when {@link #useLora()}.
+     *
+     * @return rank, alpha (the rank when unset), dropout and target modules
+     * @throws IllegalStateException for full fine-tuning
+     */
+    public LoraConfig loraConfig() {
+        if (!useLora()) {
+            throw new IllegalStateException("lora_rank is 0: full fine-tuning");
+        }
+        return new LoraConfig(loraRank, loraAlpha == null ? loraRank : loraAlpha, loraDropout, loraTargetModules);
     }
 
     private static void require(boolean ok, String message) {

@@ -31,7 +31,11 @@ import io.diffalign.core.optim.LrSchedule;
 import io.diffalign.core.train.AtomicFiles;
 import io.diffalign.core.train.PreferenceTrainer;
 import io.diffalign.core.train.TrainSettings;
+import io.diffalign.core.nn.Module;
 import io.diffalign.diffusion.image.ImageArrays;
+import io.diffalign.diffusion.lora.LoraConfig;
+import io.diffalign.diffusion.lora.LoraInjector;
+import io.diffalign.diffusion.lora.LoraSet;
 import io.diffalign.diffusion.models.ModelFiles;
 import io.diffalign.diffusion.models.unet.UNet2DConditionModel;
 import io.diffalign.diffusion.models.vae.AutoencoderKL;
@@ -62,7 +66,9 @@ import java.util.stream.Stream;
 
 /**
  * Runs one image preference fine-tuning job from a resolved {@link TrainConfig}: loads the diffusers
- * folder (policy UNet trainable; text encoder and VAE frozen; reference = a frozen copy of the UNet),
+ * folder (policy UNet trainable; text encoder and VAE frozen; reference = a frozen copy of the UNet;
+ * with {@code lora_rank > 0} only LoRA adapters train and the reference is the same UNet with them
+ * disabled; the final model is then {@code final_lora/} plus the merged {@code final/}),
  * the dataset, the objective, AdamW and the LR schedule; trains with {@link PreferenceTrainer};
  * samples validation images; saves the final model as a diffusers folder; writes the report.
  */
@@ -159,22 +165,32 @@ public final class TrainRunner {
                 oc = oc.withLabelSmoothing(cfg.labelSmoothing());
             }
             PreferenceObjective objective = Objectives.create(oc);
-            UNet2DConditionModel reference = "sft".equals(cfg.method()) ? null : policy.frozenCopy(m);
+            // LoRA: only the adapters train; the reference is the same UNet with the adapters switched off.
+            LoraSet lora = cfg.useLora() ? LoraInjector.inject(policy, cfg.loraConfig(), m) : null;
+            Module trained = lora == null ? policy : lora;
             Denoiser policyDenoiser = policy::forward;
-            Denoiser referenceDenoiser = reference == null ? null : reference::forward;
+            Denoiser referenceDenoiser;
+            if ("sft".equals(cfg.method())) {
+                referenceDenoiser = null;
+            } else if (lora != null) {
+                referenceDenoiser = (x, t, c) -> lora.callDisabled(() -> evalForward(policy, x, t, c));
+            } else {
+                UNet2DConditionModel reference = policy.frozenCopy(m);
+                referenceDenoiser = reference::forward;
+            }
             ObjectiveContext context = new ObjectiveContext(policyDenoiser, referenceDenoiser, schedule, prediction);
 
             double lr = cfg.scaleLr()
                     ? LrSchedule.scaleLr(cfg.learningRate(), cfg.gradientAccumulationSteps(), cfg.trainBatchSize(), 1)
                     : cfg.learningRate();
             Map<String, Parameter> trainable = new LinkedHashMap<>();
-            policy.namedParameters().forEach((k, v) -> {
+            trained.namedParameters().forEach((k, v) -> {
                 if (v.isTrainable()) {
                     trainable.put(k, v);
                 }
             });
             long trainableCount = trainable.values().stream().mapToLong(p -> p.getArray().getShape().size()).sum();
-            printPlan(out, cfg, folder, policy, trainableCount, dataset, resolution, lr, prediction, oc);
+            printPlan(out, cfg, folder, policy, lora, trainableCount, dataset, resolution, lr, prediction, oc);
             if (dryRun) {
                 try (NDManager sm = m.newSubManager()) {
                     PreferenceBatch b = source.batch(1, 0, sm);
@@ -189,7 +205,7 @@ public final class TrainRunner {
             LrSchedule lrSchedule = LrSchedule.of(cfg.lrScheduler(), cfg.lrWarmupSteps(), cfg.maxTrainSteps());
             TrainSettings settings = new TrainSettings(cfg.maxTrainSteps(), cfg.gradientAccumulationSteps(),
                     cfg.maxGradNorm(), cfg.checkpointingSteps(), cfg.checkpointsTotalLimit(), lr, cfg.seed());
-            PreferenceTrainer.ModelState state = new PreferenceTrainer.ModelState() {
+            PreferenceTrainer.ModelState state = lora != null ? loraState(lora) : new PreferenceTrainer.ModelState() {
                 @Override
                 public void save(Path dir) throws IOException {
                     policy.save(dir, false);
@@ -203,7 +219,7 @@ public final class TrainRunner {
                     }
                 }
             };
-            PreferenceTrainer trainer = new PreferenceTrainer(policy, context, objective, optimizer, lrSchedule,
+            PreferenceTrainer trainer = new PreferenceTrainer(trained, context, objective, optimizer, lrSchedule,
                     settings, runDir, state, m);
             long start = 0;
             if (cfg.resume() != null) {
@@ -215,11 +231,14 @@ public final class TrainRunner {
                 start = trainer.resume(ckpt.get());
                 out.println("resumed from " + ckpt.get() + " at step " + start);
             }
-            Validation validation = new Validation(cfg, runDir, policy, vae, text, tokenizer, folder);
+            Validation validation = new Validation(cfg, runDir, policy, lora, vae, text, tokenizer, folder);
             if (start == 0) {
                 validation.run(0);
             }
             io.diffalign.app.Progress bar = new io.diffalign.app.Progress("train");
+            if (lora != null) {
+                policy.setTraining(true); // the trainer switches only the adapters; the UNet trains too
+            }
             Map<String, Object> last = trainer.train(source, start, (step, rec) -> {
                 bar.update(step, cfg.maxTrainSteps(), String.format(Locale.ROOT, "loss %.4f acc %.2f",
                         ((Number) rec.getOrDefault("loss", 0.0)).doubleValue(),
@@ -232,20 +251,68 @@ public final class TrainRunner {
                 badLog.writeTsv(runDir.resolve("bad_samples.tsv"));
                 out.println("skipped " + badLog.count() + " bad samples; see " + runDir.resolve("bad_samples.tsv"));
             }
+            policy.setTraining(false);
+            if (lora != null) {
+                Path loraFile = runDir.resolve("final_lora").resolve(LoraSet.WEIGHT_NAME);
+                lora.save(loraFile);
+                out.println("saved the LoRA adapters to " + loraFile);
+                lora.merge();
+            }
             Path finalModel = saveFinal(folder, policy, runDir.resolve("final"), cfg.saveFp16());
-            out.println("saved the aligned model to " + finalModel);
+            out.println("saved the aligned model to " + finalModel + (lora != null ? " (LoRA merged)" : ""));
             ReportWriter.write(runDir);
             return new Result(runDir, finalModel, last, cfg.maxTrainSteps());
         }
     }
 
+    /** The UNet's forward in eval mode (no dropout), as the frozen reference copy computes it. */
+    private static NDArray evalForward(UNet2DConditionModel unet, NDArray x, NDArray t, NDArray c) {
+        boolean wasTraining = unet.isTraining();
+        unet.setTraining(false);
+        try {
+            return unet.forward(x, t, c);
+        } finally {
+            unet.setTraining(wasTraining);
+        }
+    }
+
+    private static PreferenceTrainer.ModelState loraState(LoraSet lora) {
+        return new PreferenceTrainer.ModelState() {
+            @Override
+            public void save(Path dir) throws IOException {
+                lora.save(dir.resolve(LoraSet.WEIGHT_NAME));
+            }
+
+            @Override
+            public void load(Path dir) throws IOException {
+                Path file = dir.resolve(LoraSet.WEIGHT_NAME);
+                if (!Files.isRegularFile(file)) {
+                    throw new IOException(dir + " holds no " + LoraSet.WEIGHT_NAME
+                            + ": the checkpoint is not from a LoRA run (resume it without --lora-rank)");
+                }
+                lora.load(file);
+            }
+        };
+    }
+
     private static void printPlan(PrintStream out, TrainConfig cfg, DiffusersFolder folder, UNet2DConditionModel policy,
-            long trainable, PreferenceDataset dataset, int resolution, double lr, PredictionType prediction, ObjectiveConfig oc) {
+            LoraSet lora, long trainable, PreferenceDataset dataset, int resolution, double lr, PredictionType prediction,
+            ObjectiveConfig oc) {
         long params = policy.parameterCount();
-        // fp32 weights: policy + reference + gradient + two AdamW moments.
-        double weightsMb = params * 4.0 * (cfg.method().equals("sft") ? 4 : 5) / 1e6;
+        // fp32 weights: policy + reference + gradient + two AdamW moments; with LoRA one shared UNet
+        // plus the adapters with their gradient and moments.
+        double weightsMb = lora == null
+                ? params * 4.0 * (cfg.method().equals("sft") ? 4 : 5) / 1e6
+                : (params + trainable * 4.0) * 4.0 / 1e6;
         out.printf(Locale.ROOT, "model %s (%s), UNet %,d parameters (%,d trainable), prediction %s%n",
                 folder.root(), folder.hasVae() ? "latent" : "pixel space", params, trainable, prediction.configName());
+        if (lora != null) {
+            LoraConfig lc = lora.config();
+            out.printf(Locale.ROOT, "LoRA rank %d, alpha %s, dropout %s on %d modules %s: %,d trainable parameters"
+                            + " (%.2f%% of the UNet), base UNet frozen; reference = the UNet with LoRA disabled%n",
+                    lc.rank(), lc.alpha(), lc.dropout(), lora.entries().size(), lc.targetModules(), trainable,
+                    100.0 * trainable / Math.max(1, params));
+        }
         out.printf(Locale.ROOT, "data %s: %d %s, resolution %d%n", dataset.source(), dataset.size(),
                 dataset.isPaired() ? "pairs" : "samples", resolution);
         out.printf(Locale.ROOT, "method %s (beta %s), %d steps x %d micro-batches x %d pairs, lr %.3g (%s)%n",
@@ -293,13 +360,15 @@ public final class TrainRunner {
         private final TrainConfig cfg;
         private final Path runDir;
         private final UNet2DConditionModel unet;
+        private final LoraSet lora;
         private final AutoencoderKL vae;
         private final CLIPTextModel text;
         private final CLIPTokenizer tokenizer;
         private final DiffusersFolder folder;
 
-        Validation(TrainConfig cfg, Path runDir, UNet2DConditionModel unet, AutoencoderKL vae, CLIPTextModel text,
-                CLIPTokenizer tokenizer, DiffusersFolder folder) {
+        Validation(TrainConfig cfg, Path runDir, UNet2DConditionModel unet, LoraSet lora, AutoencoderKL vae,
+                CLIPTextModel text, CLIPTokenizer tokenizer, DiffusersFolder folder) {
+            this.lora = lora;
             this.cfg = cfg;
             this.runDir = runDir;
             this.unet = unet;
@@ -316,7 +385,11 @@ public final class TrainRunner {
             Path dir = runDir.resolve("validation").resolve(String.format(Locale.ROOT, "step-%06d", step));
             ModelFiles.writeJsonAtomically(runDir.resolve("validation").resolve("prompts.json"), cfg.validationPrompts());
             boolean wasTraining = unet.isTraining();
+            boolean loraWasTraining = lora != null && lora.isTraining();
             unet.setTraining(false);
+            if (lora != null) {
+                lora.setTraining(false);
+            }
             try (StableDiffusionPipeline pipe = StableDiffusionPipeline.builder()
                     .setComponents(unet, vae, text, tokenizer, folder.loadScheduler(null))
                     .optDevice(unet.stateDict().values().iterator().next().getDevice()).build()) {
@@ -336,6 +409,9 @@ public final class TrainRunner {
                 }
             } finally {
                 unet.setTraining(wasTraining);
+                if (lora != null) {
+                    lora.setTraining(loraWasTraining);
+                }
             }
         }
     }
