@@ -39,7 +39,8 @@ import java.util.Map;
  * time per optimizer step and held-out implicit-accuracy gain of Diffusion-DPO, Inversion-DPO
  * (cached reference terms), DDIM-InPO and SmPO on the same tiny toy-shapes preference task.
  *
- * <p>Run: {@code java -cp <classpath> io.diffalign.inversion.bench.InversionBenchmark [steps]}.
+ * <p>Run: {@code java -cp <classpath> io.diffalign.inversion.bench.InversionBenchmark [steps [--no-memory]]};
+ * progress lines go to stderr.
  */
 public final class InversionBenchmark {
     private static final int SEQ = 2;
@@ -55,11 +56,16 @@ public final class InversionBenchmark {
      */
     public static void main(String[] args) throws IOException {
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 12;
+        boolean skipMemory = args.length > 1 && args[1].equals("--no-memory");
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("memory", memory());
+        if (!skipMemory) {
+            out.put("memory", memory());
+            System.err.println(toJson(out)); // progress
+        }
         Map<String, Object> methods = new LinkedHashMap<>();
         for (String method : List.of("diffusion-dpo", "inversion-dpo", "inpo", "smpo")) {
             methods.put(method, timing(method, steps));
+            System.err.println(method + ": " + toJson(methods.get(method))); // progress
         }
         out.put("training", methods);
         System.out.println(toJson(out));
@@ -104,7 +110,7 @@ public final class InversionBenchmark {
         Map<String, Object> r = new LinkedHashMap<>();
         int size = 16;
         try (NDManager m = NDManager.newBaseManager(Engines.ENGINE)) {
-            UNet2DConditionModel policy = unet(m, size, 32, 64, 3);
+            UNet2DConditionModel policy = unet(m, size, 16, 32, 3);
             UNet2DConditionModel ref = policy.frozenCopy(m);
             ObjectiveContext ctx = ctx(policy, ref);
             List<ShapeSpec> specs = ToyShapes.specs(4, 5);
@@ -114,15 +120,15 @@ public final class InversionBenchmark {
                 InversionDpo o = new InversionDpo(10, InversionDpo.Formulation.TARGET_NOISE, 1.0,
                         InversionSettings.inversionDpo(n), new TrajectoryCache(null), "bench", null);
                 try (NDManager bm = m.newSubManager()) {
-                    PreferenceBatch b = batch(bm, specs, 0, 4, size);
+                    PreferenceBatch b = batch(bm, specs, 0, 2, size);
                     NoGrad.call(() -> o.compute(ctx, b, 0)); // fill the cache outside the measurement
                 }
                 System.gc();
                 long base = rssKb("VmRSS");
                 resetPeak();
-                for (int s = 0; s < 2; s++) {
+                for (int s = 0; s < 1; s++) {
                     try (NDManager bm = m.newSubManager()) {
-                        PreferenceBatch b = batch(bm, specs, 0, 4, size);
+                        PreferenceBatch b = batch(bm, specs, 0, 2, size);
                         if (perStep) {
                             TrainingStep.forwardBackward(o, ctx, b, s, 1.0);
                         } else {
