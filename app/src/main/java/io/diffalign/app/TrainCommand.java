@@ -36,7 +36,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", description = "diffusers model folder") String model;
     @Option(names = "--dataset", description = "preference dataset: JSONL manifest, folder or Parquet") String dataset;
     @Option(names = "--output-dir", description = "run folder") String outputDir;
-    @Option(names = "--method", description = "diffusion-dpo, sft, cdpo, robust-dpo, soft-dpo, smpo, kto") String method;
+    @Option(names = "--method", description = "diffusion-dpo, sft, cdpo, robust-dpo, soft-dpo, smoothed-dpo, kto, inversion-dpo, inpo, smpo") String method;
     @Option(names = "--beta", description = "DPO beta") Double beta;
     @Option(names = "--label-smoothing", description = "cDPO / robust-DPO epsilon") Double labelSmoothing;
     @Option(names = "--learning-rate", description = "base learning rate") Double learningRate;
@@ -64,6 +64,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lora-target-modules", split = ",",
             description = "comma-separated module-name suffixes to adapt (default to_q,to_k,to_v,to_out.0)")
     List<String> loraTargetModules;
+
+    @Option(names = "--inversion-steps", description = "inversion steps for inversion-dpo, inpo, smpo") Integer inversionSteps;
 
     @Option(names = "--dry-run", description = "load the model and one batch, print the plan and a memory estimate, then stop")
     boolean dryRun;
@@ -106,6 +108,7 @@ public final class TrainCommand implements Callable<Integer> {
         flags.put("on_bad_sample", onBadSample);
         flags.put("validation_prompts", validationPrompts);
         flags.put("validation_steps", validationSteps);
+        flags.put("inversion_steps", inversionSteps);
         flags.put("lora_rank", loraRank);
         flags.put("lora_alpha", loraAlpha);
         flags.put("lora_dropout", loraDropout);

@@ -2,6 +2,7 @@ package io.diffalign.app.train;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.diffalign.core.objective.Objectives;
+import io.diffalign.inversion.objective.InversionObjectives;
 import io.diffalign.diffusion.lora.LoraConfig;
 import java.util.List;
 
@@ -50,6 +51,7 @@ import java.util.List;
  * @param loraRank LoRA rank; 0 trains the full UNet, r &gt; 0 trains only LoRA adapters
  * @param loraAlpha LoRA alpha (null: the rank)
  * @param loraDropout dropout on the LoRA adapters' input while training
+ * @param inversionSteps inversion steps of inversion-dpo / inpo / smpo (null: the method's default)
  * @param loraTargetModules module-name suffixes that get adapters (null or empty: diffusers'
  *     attention projections to_q, to_k, to_v, to_out.0)
  */
@@ -93,15 +95,17 @@ public record TrainConfig(
         @JsonProperty("lora_rank") int loraRank,
         @JsonProperty("lora_alpha") Double loraAlpha,
         @JsonProperty("lora_dropout") double loraDropout,
-        @JsonProperty("lora_target_modules") List<String> loraTargetModules) {
+        @JsonProperty("lora_target_modules") List<String> loraTargetModules,
+        @JsonProperty("inversion_steps") Integer inversionSteps) {
 
     /** Validates every field; messages name the field as written in config files. */
     public TrainConfig {
         require(model != null && !model.isBlank(), "model is required (--model DIR)");
         require(dataset != null && !dataset.isBlank(), "dataset is required (--dataset PATH)");
         require(outputDir != null && !outputDir.isBlank(), "output_dir is required (--output-dir DIR)");
-        require(method != null && Objectives.names().contains(method),
-                "method must be one of " + Objectives.names() + ", got " + method);
+        require(method != null && (Objectives.names().contains(method) || InversionObjectives.names().contains(method)),
+                "method must be one of " + Objectives.names() + " or " + InversionObjectives.names() + ", got " + method);
+        require(inversionSteps == null || inversionSteps >= 1, "inversion_steps must be >= 1, got " + inversionSteps);
         require(beta == null || (beta > 0 && Double.isFinite(beta)), "beta must be > 0, got " + beta);
         require(labelSmoothing == null || (labelSmoothing >= 0 && labelSmoothing < 0.5),
                 "label_smoothing must be in [0, 0.5), got " + labelSmoothing);
@@ -192,7 +196,7 @@ public record TrainConfig(
                 adamBeta2, adamEpsilon, adamWeightDecay, checkpointingSteps, checkpointsTotalLimit, resume, seed,
                 device, resolution, randomCrop, randomFlip, captionDropout, ties, onBadSample, validationPrompts,
                 validationSteps, validationSeed, numValidationImages, validationInferenceSteps, validationGuidance,
-                saveFp16, 0, null, 0.0, null);
+                saveFp16, 0, null, 0.0, null, null);
     }
 
     /**

@@ -22,6 +22,8 @@ import io.diffalign.core.objective.Denoiser;
 import io.diffalign.core.objective.ObjectiveConfig;
 import io.diffalign.core.objective.ObjectiveContext;
 import io.diffalign.core.objective.Objectives;
+import io.diffalign.inversion.cache.TrajectoryCache;
+import io.diffalign.inversion.objective.InversionObjectives;
 import io.diffalign.core.objective.PredictionType;
 import io.diffalign.core.objective.PreferenceBatch;
 import io.diffalign.core.objective.PreferenceObjective;
@@ -157,14 +159,18 @@ public final class TrainRunner {
             ImagePreferenceSource source = new ImagePreferenceSource(dataset, loader, sampler,
                     cfg.gradientAccumulationSteps(), vae, prompts, resolution, deterministic, cfg.seed());
 
-            ObjectiveConfig oc = ObjectiveConfig.defaults(cfg.method());
+            boolean inversionMethod = InversionObjectives.names().contains(cfg.method());
+            // Inversion methods have their own registry; the core config then only carries beta for the plan.
+            ObjectiveConfig oc = ObjectiveConfig.defaults(inversionMethod ? "diffusion-dpo" : cfg.method());
             if (cfg.beta() != null) {
                 oc = oc.withBeta(cfg.beta());
             }
             if (cfg.labelSmoothing() != null) {
                 oc = oc.withLabelSmoothing(cfg.labelSmoothing());
             }
-            PreferenceObjective objective = Objectives.create(oc);
+            PreferenceObjective objective = inversionMethod
+                    ? inversionObjective(cfg, folder)
+                    : Objectives.create(oc);
             // LoRA: only the adapters train; the reference is the same UNet with the adapters switched off.
             LoraSet lora = cfg.useLora() ? LoraInjector.inject(policy, cfg.loraConfig(), m) : null;
             Module trained = lora == null ? policy : lora;
@@ -293,6 +299,16 @@ public final class TrainRunner {
                 lora.load(file);
             }
         };
+    }
+
+    private static PreferenceObjective inversionObjective(TrainConfig cfg, DiffusersFolder folder) throws IOException {
+        InversionObjectives.Options d = InversionObjectives.Options.defaults(cfg.method());
+        // Reference-model terms are deterministic: cache them in the run folder, keyed by the model's hash.
+        TrajectoryCache cache = new TrajectoryCache(Path.of(cfg.outputDir()).resolve("inversion-cache"));
+        return InversionObjectives.create(cfg.method(), new InversionObjectives.Options(
+                cfg.beta() == null ? d.beta() : cfg.beta(),
+                cfg.inversionSteps() == null ? d.inversionSteps() : cfg.inversionSteps(),
+                cache, folder.hash(), d.formulation(), d.sign()));
     }
 
     private static void printPlan(PrintStream out, TrainConfig cfg, DiffusersFolder folder, UNet2DConditionModel policy,

@@ -9,7 +9,7 @@ import ai.djl.ndarray.NDArray;
  */
 public final class SmoothedDpo extends PairwiseObjective {
     /** The registry name. */
-    public static final String NAME = "smpo";
+    public static final String NAME = "smoothed-dpo";
 
     private final double beta;
     private final double gamma;

@@ -16,6 +16,7 @@ import io.diffalign.core.objective.ObjectiveContext;
 import io.diffalign.core.objective.ObjectiveOutput;
 import io.diffalign.core.objective.PreferenceBatch;
 import io.diffalign.core.objective.PreferenceObjective;
+import io.diffalign.core.objective.SelfBackwardObjective;
 import io.diffalign.core.optim.AdamW;
 import io.diffalign.core.optim.GradientClipping;
 import io.diffalign.core.optim.LrSchedule;
@@ -209,13 +210,22 @@ public final class PreferenceTrainer {
                         PreferenceBatch batch = source.batch(step, micro, sm);
                         ObjectiveOutput out;
                         try (GradientCollector gc = engine.newGradientCollector()) {
-                            out = objective.compute(context, batch, seed);
-                            NDArray loss = accum == 1 ? out.loss() : Ops.scale(out.loss(), 1.0 / accum);
-                            double lv = loss.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
-                            if (!Double.isFinite(lv)) {
-                                throw diverged("loss is " + lv, step);
+                            if (objective instanceof SelfBackwardObjective self) {
+                                // Objectives over long trajectories backpropagate step by step themselves.
+                                out = self.computeAndBackward(gc, context, batch, seed, 1.0 / accum);
+                                double lv = out.loss().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+                                if (!Double.isFinite(lv)) {
+                                    throw diverged("loss is " + lv, step);
+                                }
+                            } else {
+                                out = objective.compute(context, batch, seed);
+                                NDArray loss = accum == 1 ? out.loss() : Ops.scale(out.loss(), 1.0 / accum);
+                                double lv = loss.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+                                if (!Double.isFinite(lv)) {
+                                    throw diverged("loss is " + lv, step);
+                                }
+                                gc.backward(loss);
                             }
-                            gc.backward(loss);
                         }
                         for (Map.Entry<String, Double> e : out.metrics().entrySet()) {
                             sums.merge(e.getKey(), e.getValue() / accum, Double::sum);

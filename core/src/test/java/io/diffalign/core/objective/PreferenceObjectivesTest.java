@@ -37,7 +37,7 @@ class PreferenceObjectivesTest {
             weight.setRequiresGradient(true);
             Denoiser same = toy(weight);
             ObjectiveContext ctx = new ObjectiveContext(same, same, SCHEDULE, PredictionType.EPSILON);
-            for (String name : new String[] {"diffusion-dpo", "cdpo", "robust-dpo", "soft-dpo", "smpo"}) {
+            for (String name : new String[] {"diffusion-dpo", "cdpo", "robust-dpo", "soft-dpo", "smoothed-dpo"}) {
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     ObjectiveOutput out = Objectives.create(name).compute(ctx, b, 5L);
                     assertThat(out.metric("loss")).as(name).isCloseTo(Math.log(2), within(1e-7));
@@ -136,7 +136,7 @@ class PreferenceObjectivesTest {
     @Test
     void configsAreValidated() {
         assertThat(Objectives.names())
-                .containsExactly("diffusion-dpo", "sft", "cdpo", "robust-dpo", "soft-dpo", "smpo", "kto");
+                .containsExactly("diffusion-dpo", "sft", "cdpo", "robust-dpo", "soft-dpo", "smoothed-dpo", "kto");
         assertThat(ObjectiveConfig.defaults("kto").beta()).isEqualTo(1000.0);
         assertThat(ObjectiveConfig.defaults("diffusion-dpo").beta()).isEqualTo(5000.0);
         assertThatThrownBy(() -> ObjectiveConfig.defaults("dpo-x")).isInstanceOf(IllegalArgumentException.class);

@@ -1,5 +1,6 @@
 package io.diffalign.inversion.objective;
 
+import io.diffalign.core.objective.SelfBackwardObjective;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;

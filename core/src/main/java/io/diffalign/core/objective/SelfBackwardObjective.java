@@ -1,10 +1,6 @@
-package io.diffalign.inversion.objective;
+package io.diffalign.core.objective;
 
 import ai.djl.training.GradientCollector;
-import io.diffalign.core.objective.ObjectiveContext;
-import io.diffalign.core.objective.ObjectiveOutput;
-import io.diffalign.core.objective.PreferenceBatch;
-import io.diffalign.core.objective.PreferenceObjective;
 
 /**
  * An objective that runs its own backward passes, so that it can split one loss into several
