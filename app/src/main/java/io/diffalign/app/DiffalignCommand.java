@@ -10,7 +10,16 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionInfo.class,
         description = "Align diffusion models with human preferences (Diffusion-DPO and relatives).",
-        subcommands = {InfoCommand.class, TinyModelCommand.class, ToyDataCommand.class, SampleCommand.class, TrainCommand.class, io.diffalign.app.report.ReportCommand.class, io.diffalign.app.demo.DemoCommand.class})
+        subcommands = {
+            InfoCommand.class,
+            TinyModelCommand.class,
+            ToyDataCommand.class,
+            SampleCommand.class,
+            TrainCommand.class,
+            io.diffalign.app.demo.DemoCommand.class,
+            io.diffalign.app.report.ReportCommand.class,
+            io.diffalign.app.bench.BenchCommand.class
+        })
 public final class DiffalignCommand implements Runnable {
     @Spec CommandSpec spec;
 

@@ -145,8 +145,9 @@ public final class Ops {
      * @return {@code (..., out)}
      */
     public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
-        NDArray y = x.matMul(ownedBy(weight.transpose(), x));
-        return bias == null ? y : y.add(bias);
+        // libtorch's F.linear: one addmm (bias folded into the GEMM) on the flattened input, no
+        // transposed weight view and no separate bias pass; the result lives in x's manager.
+        return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
     }
 
     /**

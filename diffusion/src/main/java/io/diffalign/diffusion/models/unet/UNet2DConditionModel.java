@@ -11,6 +11,9 @@ import io.diffalign.core.nn.GroupNorm;
 import io.diffalign.core.nn.Init;
 import io.diffalign.core.nn.Module;
 import io.diffalign.core.nn.ModuleList;
+import io.diffalign.core.nn.Parameter;
+import io.diffalign.core.io.SafetensorsFile;
+import io.diffalign.core.io.TensorInfo;
 import io.diffalign.core.tensor.Ops;
 import io.diffalign.diffusion.models.ModelFiles;
 import java.io.IOException;
@@ -175,15 +178,57 @@ public final class UNet2DConditionModel extends Module {
         UNet2DConditionConfig config =
                 UNet2DConditionConfig.fromJson(json, folder.resolve("config.json").toString());
         Path file = ModelFiles.weightFile(folder, ModelFiles.DIFFUSERS_WEIGHTS);
-        UNet2DConditionModel model = Init.withoutRandomInit(() -> new UNet2DConditionModel(config, manager));
-        try (NDManager tmp = manager.newSubManager()) {
-            Map<String, NDArray> weights = ModelFiles.loadWeights(file, tmp);
-            model.loadStateDict(weights, Set.of(), file.toString());
+        // Uninitialised placeholders (never touched, so never resident) replaced tensor by tensor:
+        // peak memory is the weights plus one tensor, not a zero-filled model plus a full second copy.
+        UNet2DConditionModel model = Init.withoutInitialization(() -> new UNet2DConditionModel(config, manager));
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            Map<String, Parameter> own = model.namedParameters();
+            checkLayout(model, own, f, file);
+            for (Map.Entry<String, Parameter> e : own.entrySet()) {
+                Parameter p = e.getValue();
+                NDArray target = p.getArray();
+                NDArray a = f.load(e.getKey(), target.getManager());
+                if (a.getDataType() != target.getDataType() || !a.getDevice().equals(target.getDevice())) {
+                    NDArray converted = a.toDevice(target.getDevice(), false).toType(target.getDataType(), false);
+                    converted.attach(target.getManager());
+                    if (converted != a) {
+                        a.close();
+                    }
+                    a = converted;
+                }
+                p.setArray(a);
+            }
             LOG.info(
                     "loaded UNet2DConditionModel from {}: {} tensors, {} parameters",
-                    file, weights.size(), model.parameterCount());
+                    file, own.size(), model.parameterCount());
         }
         return model;
+    }
+
+    /**
+     * Fails with {@link Module#loadStateDict}'s strict report (missing, unexpected, mis-shaped keys)
+     * when the file's tensor names and shapes do not match the model; reads no tensor data.
+     */
+    private static void checkLayout(
+            UNet2DConditionModel model, Map<String, Parameter> own, SafetensorsFile f, Path file) {
+        Map<String, TensorInfo> infos = f.tensors();
+        boolean ok = infos.size() == own.size();
+        for (Map.Entry<String, Parameter> e : own.entrySet()) {
+            TensorInfo t = infos.get(e.getKey());
+            ok &= t != null && new Shape(t.shape()).equals(e.getValue().getArray().getShape());
+        }
+        if (ok) {
+            return;
+        }
+        // Shape-only placeholders (uninitialised, never touched) let loadStateDict build the report.
+        try (NDManager tmp = NDManager.newBaseManager(Engines.ENGINE)) {
+            Map<String, NDArray> shapes = new java.util.LinkedHashMap<>();
+            for (Map.Entry<String, TensorInfo> e : infos.entrySet()) {
+                shapes.put(e.getKey(), tmp.create(new Shape(e.getValue().shape())));
+            }
+            model.loadStateDict(shapes, Set.of(), file.toString());
+        }
+        throw new IllegalStateException("weights in " + file + " do not fit the model");
     }
 
     /**
@@ -206,7 +251,7 @@ public final class UNet2DConditionModel extends Module {
      * @return the frozen copy
      */
     public UNet2DConditionModel frozenCopy(NDManager manager) {
-        UNet2DConditionModel copy = Init.withoutRandomInit(() -> new UNet2DConditionModel(config, manager));
+        UNet2DConditionModel copy = Init.withoutInitialization(() -> new UNet2DConditionModel(config, manager));
         copy.copyFrom(this);
         copy.setTrainable(false);
         copy.setTraining(false);
