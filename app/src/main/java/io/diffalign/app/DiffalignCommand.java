@@ -16,6 +16,7 @@ import picocli.CommandLine.Spec;
             ToyDataCommand.class,
             SampleCommand.class,
             TrainCommand.class,
+            InvertCommand.class,
             io.diffalign.app.demo.DemoCommand.class,
             io.diffalign.app.report.ReportCommand.class,
             io.diffalign.app.bench.BenchCommand.class
