@@ -67,6 +67,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--inversion-steps", description = "inversion steps for inversion-dpo, inpo, smpo") Integer inversionSteps;
 
+    @Option(names = "--latent-cache", description = "folder of an on-disk VAE latent cache") String latentCache;
+
     @Option(names = "--dry-run", description = "load the model and one batch, print the plan and a memory estimate, then stop")
     boolean dryRun;
 
@@ -109,6 +111,7 @@ public final class TrainCommand implements Callable<Integer> {
         flags.put("validation_prompts", validationPrompts);
         flags.put("validation_steps", validationSteps);
         flags.put("inversion_steps", inversionSteps);
+        flags.put("latent_cache", latentCache);
         flags.put("lora_rank", loraRank);
         flags.put("lora_alpha", loraAlpha);
         flags.put("lora_dropout", loraDropout);

@@ -52,6 +52,7 @@ import java.util.List;
  * @param loraAlpha LoRA alpha (null: the rank)
  * @param loraDropout dropout on the LoRA adapters' input while training
  * @param inversionSteps inversion steps of inversion-dpo / inpo / smpo (null: the method's default)
+ * @param latentCache folder of an on-disk VAE latent cache shared across runs (null: none)
  * @param loraTargetModules module-name suffixes that get adapters (null or empty: diffusers'
  *     attention projections to_q, to_k, to_v, to_out.0)
  */
@@ -96,7 +97,8 @@ public record TrainConfig(
         @JsonProperty("lora_alpha") Double loraAlpha,
         @JsonProperty("lora_dropout") double loraDropout,
         @JsonProperty("lora_target_modules") List<String> loraTargetModules,
-        @JsonProperty("inversion_steps") Integer inversionSteps) {
+        @JsonProperty("inversion_steps") Integer inversionSteps,
+        @JsonProperty("latent_cache") String latentCache) {
 
     /** Validates every field; messages name the field as written in config files. */
     public TrainConfig {
@@ -196,7 +198,7 @@ public record TrainConfig(
                 adamBeta2, adamEpsilon, adamWeightDecay, checkpointingSteps, checkpointsTotalLimit, resume, seed,
                 device, resolution, randomCrop, randomFlip, captionDropout, ties, onBadSample, validationPrompts,
                 validationSteps, validationSeed, numValidationImages, validationInferenceSteps, validationGuidance,
-                saveFp16, 0, null, 0.0, null, null);
+                saveFp16, 0, null, 0.0, null, null, null);
     }
 
     /**

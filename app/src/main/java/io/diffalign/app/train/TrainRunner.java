@@ -158,6 +158,10 @@ public final class TrainRunner {
             PromptEncoder prompts = new PromptEncoder(text, tokenizer, m);
             ImagePreferenceSource source = new ImagePreferenceSource(dataset, loader, sampler,
                     cfg.gradientAccumulationSteps(), vae, prompts, resolution, deterministic, cfg.seed());
+            if (cfg.latentCache() != null && vae != null) {
+                source.withLatentCache(new io.diffalign.core.data.LatentCache(Path.of(cfg.latentCache())),
+                        "vae:" + folder.hash(), pre);
+            }
 
             boolean inversionMethod = InversionObjectives.names().contains(cfg.method());
             // Inversion methods have their own registry; the core config then only carries beta for the plan.

@@ -3,7 +3,12 @@ package io.diffalign.diffusion.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.diffalign.core.data.Augmentation;
 import io.diffalign.core.data.Batch;
+import io.diffalign.core.data.ImagePreprocessing;
+import io.diffalign.core.data.ImageSource;
+import io.diffalign.core.data.Latent;
+import io.diffalign.core.data.LatentCache;
 import io.diffalign.core.data.PairSampler;
 import io.diffalign.core.data.PreferenceBatchLoader;
 import io.diffalign.core.data.PreferenceDataset;
@@ -13,6 +18,8 @@ import io.diffalign.core.engine.NoGrad;
 import io.diffalign.core.objective.PreferenceBatch;
 import io.diffalign.core.train.PreferenceTrainer;
 import io.diffalign.diffusion.models.vae.AutoencoderKL;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -40,6 +47,26 @@ public final class ImagePreferenceSource implements PreferenceTrainer.BatchSourc
     private final boolean deterministic;
     private final long seed;
     private final Map<Long, float[]> latentMemo = new HashMap<>();
+    private LatentCache diskCache;
+    private String encoderId;
+    private ImagePreprocessing preprocessing;
+
+    /**
+     * Adds an on-disk latent cache: each image is encoded by the VAE once per (image bytes,
+     * preprocessing incl. crop/flip, encoder id) and later read back, across epochs and runs. The
+     * cached value is one VAE distribution sample, fixed from then on.
+     *
+     * @param cache the cache
+     * @param encoderId identifies the VAE (e.g. the model hash)
+     * @param preprocessing the preprocessing settings (part of the key)
+     * @return this
+     */
+    public ImagePreferenceSource withLatentCache(LatentCache cache, String encoderId, ImagePreprocessing preprocessing) {
+        this.diskCache = cache;
+        this.encoderId = encoderId;
+        this.preprocessing = preprocessing;
+        return this;
+    }
 
     /**
      * Creates the source.
@@ -91,8 +118,8 @@ public final class ImagePreferenceSource implements PreferenceTrainer.BatchSourc
         float[] probs = new float[pairs.size()];
         for (int i = 0; i < pairs.size(); i++) {
             ProcessedPair p = pairs.get(i);
-            w.add(latent(p.chosen(), key(p.index(), b.epoch(), 0), manager));
-            l.add(latent(p.rejected(), key(p.index(), b.epoch(), 1), manager));
+            w.add(cachedLatent(p.chosen(), p.pair().chosen(), p.chosenAugmentation(), key(p.index(), b.epoch(), 0), manager));
+            l.add(cachedLatent(p.rejected(), p.pair().rejected(), p.rejectedAugmentation(), key(p.index(), b.epoch(), 1), manager));
             texts.add(p.prompt());
             probs[i] = (float) p.label();
         }
@@ -117,13 +144,30 @@ public final class ImagePreferenceSource implements PreferenceTrainer.BatchSourc
         int[] labels = new int[2 * samples.size()];
         for (int i = 0; i < samples.size(); i++) {
             ProcessedSample s = samples.get(i);
-            rows.add(latent(s.pixels(), key(s.index(), b.epoch(), 2), manager));
+            rows.add(cachedLatent(s.pixels(), s.sample().image(), s.augmentation(), key(s.index(), b.epoch(), 2), manager));
             texts.add(s.prompt());
             labels[i] = s.desirable() ? 1 : 0;
             labels[samples.size() + i] = labels[i];
         }
         NDArray x = stack(rows, manager);
         return new PreferenceBatch(x, x.duplicate(), prompts.encode(texts, manager), null, labels);
+    }
+
+    private float[] cachedLatent(float[] pixels, ImageSource source, Augmentation aug, long key, NDManager manager) {
+        if (diskCache == null || vae == null) {
+            return latent(pixels, key, manager);
+        }
+        try {
+            LatentCache.Key k = LatentCache.Key.of(source.readBytes(), preprocessing.cacheKey(aug), encoderId);
+            Shape shape = latentShape();
+            int[] dims = new int[shape.dimension()];
+            for (int i = 0; i < dims.length; i++) {
+                dims[i] = (int) shape.get(i);
+            }
+            return diskCache.getOrCompute(k, () -> new Latent(dims, latent(pixels, key, manager))).data();
+        } catch (IOException e) {
+            throw new UncheckedIOException("latent cache: " + e.getMessage(), e);
+        }
     }
 
     private static long key(int index, long epoch, int which) {
