@@ -1,11 +1,11 @@
 package io.diffalign.app.audio;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.diffalign.app.Progress;
 import io.diffalign.app.report.ReportWriter;
 import io.diffalign.app.train.TrainConfig;
+import io.diffalign.app.train.TrainParts;
 import io.diffalign.app.train.TrainConfigLoader;
 import io.diffalign.app.train.TrainRunner;
 import io.diffalign.audio.io.WavEncoding;
@@ -33,7 +33,6 @@ import io.diffalign.core.objective.PredictionType;
 import io.diffalign.core.objective.PreferenceBatch;
 import io.diffalign.core.objective.PreferenceObjective;
 import io.diffalign.core.optim.AdamW;
-import io.diffalign.core.optim.AdamWConfig;
 import io.diffalign.core.optim.LrSchedule;
 import io.diffalign.core.train.AtomicFiles;
 import io.diffalign.core.train.PreferenceTrainer;
@@ -52,8 +51,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -167,37 +164,13 @@ public final class AudioTrainRunner {
                 return new TrainRunner.Result(runDir, null, Map.of(), 0);
             }
 
-            AdamW optimizer = new AdamW(trainable,
-                    new AdamWConfig(lr, cfg.adamBeta1(), cfg.adamBeta2(), cfg.adamEpsilon(), cfg.adamWeightDecay()), m);
-            LrSchedule lrSchedule = LrSchedule.of(cfg.lrScheduler(), cfg.lrWarmupSteps(), cfg.maxTrainSteps());
-            TrainSettings settings = new TrainSettings(cfg.maxTrainSteps(), cfg.gradientAccumulationSteps(),
-                    cfg.maxGradNorm(), cfg.checkpointingSteps(), cfg.checkpointsTotalLimit(), lr, cfg.seed());
-            PreferenceTrainer.ModelState state = new PreferenceTrainer.ModelState() {
-                @Override
-                public void save(Path dir) throws IOException {
-                    policy.save(dir, false);
-                }
-
-                @Override
-                public void load(Path dir) throws IOException {
-                    try (NDManager tmp = m.newSubManager()) {
-                        Map<String, NDArray> w = ModelFiles.loadWeights(ModelFiles.weightFile(dir, ModelFiles.DIFFUSERS_WEIGHTS), tmp);
-                        policy.loadStateDict(w, Set.of(), dir.toString());
-                    }
-                }
-            };
+            AdamW optimizer = TrainParts.adamW(trainable, cfg, lr, m);
+            LrSchedule lrSchedule = TrainParts.lrSchedule(cfg);
+            TrainSettings settings = TrainParts.settings(cfg, lr);
+            PreferenceTrainer.ModelState state = TrainParts.unetState(policy, m);
             PreferenceTrainer trainer = new PreferenceTrainer(policy, context, objective, optimizer, lrSchedule,
                     settings, runDir, state, m);
-            long start = 0;
-            if (cfg.resume() != null) {
-                Optional<Path> ckpt = "latest".equals(cfg.resume())
-                        ? trainer.latestCheckpoint() : Optional.of(Path.of(cfg.resume()));
-                if (ckpt.isEmpty()) {
-                    throw new IllegalArgumentException("--resume latest: no complete checkpoint in " + runDir);
-                }
-                start = trainer.resume(ckpt.get());
-                out.println("resumed from " + ckpt.get() + " at step " + start);
-            }
+            long start = TrainParts.resume(trainer, cfg, runDir, out);
             HifiGanVocoder vocoder = folder.loadVocoder(m);
             Validation validation = new Validation(cfg, runDir, policy, vae, text, vocoder, folder, stft);
             if (start == 0) {

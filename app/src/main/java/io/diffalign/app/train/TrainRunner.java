@@ -28,7 +28,6 @@ import io.diffalign.core.objective.PredictionType;
 import io.diffalign.core.objective.PreferenceBatch;
 import io.diffalign.core.objective.PreferenceObjective;
 import io.diffalign.core.optim.AdamW;
-import io.diffalign.core.optim.AdamWConfig;
 import io.diffalign.core.optim.LrSchedule;
 import io.diffalign.core.train.AtomicFiles;
 import io.diffalign.core.train.PreferenceTrainer;
@@ -62,8 +61,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -210,37 +207,13 @@ public final class TrainRunner {
                 return new Result(runDir, null, Map.of(), 0);
             }
 
-            AdamW optimizer = new AdamW(trainable,
-                    new AdamWConfig(lr, cfg.adamBeta1(), cfg.adamBeta2(), cfg.adamEpsilon(), cfg.adamWeightDecay()), m);
-            LrSchedule lrSchedule = LrSchedule.of(cfg.lrScheduler(), cfg.lrWarmupSteps(), cfg.maxTrainSteps());
-            TrainSettings settings = new TrainSettings(cfg.maxTrainSteps(), cfg.gradientAccumulationSteps(),
-                    cfg.maxGradNorm(), cfg.checkpointingSteps(), cfg.checkpointsTotalLimit(), lr, cfg.seed());
-            PreferenceTrainer.ModelState state = lora != null ? loraState(lora) : new PreferenceTrainer.ModelState() {
-                @Override
-                public void save(Path dir) throws IOException {
-                    policy.save(dir, false);
-                }
-
-                @Override
-                public void load(Path dir) throws IOException {
-                    try (NDManager tmp = m.newSubManager()) {
-                        Map<String, NDArray> w = ModelFiles.loadWeights(ModelFiles.weightFile(dir, ModelFiles.DIFFUSERS_WEIGHTS), tmp);
-                        policy.loadStateDict(w, Set.of(), dir.toString());
-                    }
-                }
-            };
+            AdamW optimizer = TrainParts.adamW(trainable, cfg, lr, m);
+            LrSchedule lrSchedule = TrainParts.lrSchedule(cfg);
+            TrainSettings settings = TrainParts.settings(cfg, lr);
+            PreferenceTrainer.ModelState state = lora != null ? loraState(lora) : TrainParts.unetState(policy, m);
             PreferenceTrainer trainer = new PreferenceTrainer(trained, context, objective, optimizer, lrSchedule,
                     settings, runDir, state, m);
-            long start = 0;
-            if (cfg.resume() != null) {
-                Optional<Path> ckpt = "latest".equals(cfg.resume())
-                        ? trainer.latestCheckpoint() : Optional.of(Path.of(cfg.resume()));
-                if (ckpt.isEmpty()) {
-                    throw new IllegalArgumentException("--resume latest: no complete checkpoint in " + runDir);
-                }
-                start = trainer.resume(ckpt.get());
-                out.println("resumed from " + ckpt.get() + " at step " + start);
-            }
+            long start = TrainParts.resume(trainer, cfg, runDir, out);
             Validation validation = new Validation(cfg, runDir, policy, lora, vae, text, tokenizer, folder);
             if (start == 0) {
                 validation.run(0);
