@@ -79,7 +79,7 @@ public final class DpoStepBench implements Callable<Integer> {
         double forwardGflop = spec.path("forward_gflop_for_8_latents").asDouble(48.79);
 
         ObjectNode result = BenchSupport.header("dpo-step", threadsInEffect);
-        result.put("attention_query_chunk", Attention.DEFAULT_QUERY_CHUNK);
+        result.put("attention_max_score_elements", Attention.DEFAULT_MAX_SCORE_ELEMENTS);
         try (NDManager m = NDManager.newBaseManager(Engines.ENGINE)) {
             UNet2DConditionModel policy = UNet2DConditionModel.create(cfg, m, seed);
             UNet2DConditionModel reference = policy.frozenCopy(m);

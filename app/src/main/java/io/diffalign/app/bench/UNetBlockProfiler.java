@@ -76,11 +76,12 @@ public final class UNetBlockProfiler {
         int ch0 = unet.config().blockOutChannels().get(0);
         int heads = unet.config().numAttentionHeads().get(0);
         long tokens = (long) hw * hw;
-        for (int chunk : new int[] {64, 128, 256, 512, 1024}) {
-            comp.put("self_attention_core_chunk_" + chunk, BenchSupport.round2(fwdBwd(m, repeats,
+        for (long budget : new long[] {1L << 19, 1L << 21, 1L << 23, Long.MAX_VALUE}) {
+            String name = budget == Long.MAX_VALUE ? "unchunked" : "max_score_elements_" + budget;
+            comp.put("self_attention_core_" + name, BenchSupport.round2(fwdBwd(m, repeats,
                     sm -> new NDArray[] {sm.randomNormal(new Shape(batch, tokens, ch0)),
                         sm.randomNormal(new Shape(batch, tokens, ch0)), sm.randomNormal(new Shape(batch, tokens, ch0))},
-                    a -> Attention.attend(a[0], a[1], a[2], heads, null, chunk))));
+                    a -> Attention.attend(a[0], a[1], a[2], heads, null, budget))));
         }
         comp.put("cross_attention_core", BenchSupport.round2(fwdBwd(m, repeats,
                 sm -> new NDArray[] {sm.randomNormal(new Shape(batch, tokens, ch0)),

@@ -274,13 +274,18 @@ public final class Ops {
     }
 
     /**
-     * Concatenates along an axis.
+     * Concatenates along an axis. One array is returned as it is: DJL's concat of a single array
+     * returns a copy that is cut off from autograd (backward through it fails with "does not
+     * require grad"), see {@code OpsConcatTest}.
      *
      * @param axis the axis
      * @param arrays the arrays, in order
      * @return the concatenation
      */
     public static NDArray concat(int axis, NDArray... arrays) {
+        if (arrays.length == 1) {
+            return arrays[0];
+        }
         return NDArrays.concat(new NDList(arrays), axis);
     }
 }

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link Attention#attend}: separate query/context lengths and value width, additive float and
- * boolean masks, query chunking. Gradients of q, k, v against float64 finite differences
+ * boolean masks, chunking over batch x head and queries. Gradients of q, k, v against float64 finite differences
  * (tolerances in {@link io.diffalign.core.check.Checks}); forward against a plain float64
  * softmax-attention reference (1e-5 relative).
  */
@@ -88,25 +88,43 @@ class AttentionTest {
     }
 
     @Test
-    void queryChunkingEqualsUnchunked() {
+    void chunkingEqualsUnchunked() {
         NDArray fullMask = m.randomNormal(new Shape(B, HEADS, LQ, LK));
+        long perHead = (long) LQ * LK;
+        // Budgets below one head (query chunks of 1..3 rows, uneven last chunk), of 1..3 whole heads
+        // (chunks over batch x head) and one that forces a single row per chunk.
+        long[] budgets = {1, LK, 2 * LK, 3 * LK, perHead, 2 * perHead, 3 * perHead};
         for (NDArray mask : new NDArray[] {null, fullMask, m.create(booleanPattern(), new Shape(LQ, LK))}) {
-            NDArray whole = Attention.attend(q, k, v, HEADS, mask, 1024);
-            for (int chunk : new int[] {1, 2, 3, 4}) {
-                assertClose("chunk " + chunk, doubles(Attention.attend(q, k, v, HEADS, mask, chunk)), doubles(whole), 1e-6);
+            NDArray whole = Attention.attend(q, k, v, HEADS, mask, Long.MAX_VALUE);
+            for (long budget : budgets) {
+                assertClose("budget " + budget + (mask == null ? "" : " masked"),
+                        doubles(Attention.attend(q, k, v, HEADS, mask, budget)), doubles(whole), 1e-6);
             }
         }
-        // Gradients through the chunked path (uneven last chunk) against float64 differences...
-        assertGradients(m, "attend chunked",
+        // Gradients through both chunked paths against float64 differences...
+        assertGradients(m, "attend chunked masked",
                 in -> Attention.attend(in.get(0), in.get(1), in.get(2), HEADS,
-                        fullMask.toType(in.get(0).getDataType(), false), 2),
+                        fullMask.toType(in.get(0).getDataType(), false), 2 * LK),
                 q, k, v);
+        assertGradients(m, "attend chunked by head",
+                in -> Attention.attend(in.get(0), in.get(1), in.get(2), HEADS, null, 3 * perHead), q, k, v);
+        assertGradients(m, "attend chunked by head and query",
+                in -> Attention.attend(in.get(0), in.get(1), in.get(2), HEADS, null, 2 * LK), q, k, v);
         // ...and equal to the unchunked gradients.
-        double[][] gWhole = grads(1024, fullMask);
-        double[][] gChunk = grads(2, fullMask);
-        for (int i = 0; i < 3; i++) {
-            assertClose("chunked gradient " + i, gChunk[i], gWhole[i], 1e-6);
+        for (NDArray mask : new NDArray[] {fullMask, null}) {
+            double[][] gWhole = grads(Long.MAX_VALUE, mask);
+            for (long budget : new long[] {2 * LK, perHead, 3 * perHead}) {
+                double[][] gChunk = grads(budget, mask);
+                for (int i = 0; i < 3; i++) {
+                    assertClose("chunked gradient " + i + " budget " + budget, gChunk[i], gWhole[i], 1e-6);
+                }
+            }
         }
+    }
+
+    @Test
+    void rejectsNonPositiveBudget() {
+        assertThatThrownBy(() -> Attention.attend(q, k, v, HEADS, null, 0)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -123,7 +141,7 @@ class AttentionTest {
         assertThat(doubles(Attention.mergeHeads(s))).containsExactly(doubles(x));
     }
 
-    private double[][] grads(int chunk, NDArray mask) {
+    private double[][] grads(long budget, NDArray mask) {
         try (NDManager t = m.newSubManager()) {
             NDArray[] in = {q.duplicate(), k.duplicate(), v.duplicate()};
             for (NDArray a : in) {
@@ -133,7 +151,7 @@ class AttentionTest {
             Engines.manualSeed(5); // the same projection for every call
             NDArray p = t.randomNormal(0, 1, new Shape(B, LQ, DV), DataType.FLOAT32);
             try (GradientCollector gc = Engines.pytorch().newGradientCollector()) {
-                gc.backward(Attention.attend(in[0], in[1], in[2], HEADS, mask, chunk).mul(p).sum());
+                gc.backward(Attention.attend(in[0], in[1], in[2], HEADS, mask, budget).mul(p).sum());
             }
             return new double[][] {doubles(in[0].getGradient()), doubles(in[1].getGradient()), doubles(in[2].getGradient())};
         }
