@@ -12,6 +12,7 @@ import picocli.CommandLine.Spec;
         description = "Align diffusion models with human preferences (Diffusion-DPO and relatives).",
         subcommands = {
             InfoCommand.class,
+            SelfCheckCommand.class,
             TinyModelCommand.class,
             ToyDataCommand.class,
             SampleCommand.class,

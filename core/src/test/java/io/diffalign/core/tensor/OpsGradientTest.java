@@ -1,5 +1,7 @@
 package io.diffalign.core.tensor;
 
+import io.diffalign.core.check.ConvReference;
+
 import static io.diffalign.core.check.Checks.assertClose;
 import static io.diffalign.core.check.Checks.assertGradients;
 import static io.diffalign.core.check.Checks.doubles;

@@ -1,14 +1,42 @@
-package io.diffalign.core.tensor;
+package io.diffalign.core.check;
 
-/** A plain float64 NCHW convolution and its input gradient, as references for the tests. */
-final class ConvReference {
+/**
+ * A plain float64 NCHW convolution and its input gradient, written without libtorch: the
+ * independent reference for the tests and for {@link ConvSelfCheck}.
+ */
+public final class ConvReference {
     private ConvReference() {}
 
-    static int outSize(int in, int k, int stride, int pad) {
+    /**
+     * Output size of a convolution along one axis.
+     *
+     * @param in input size
+     * @param k kernel size
+     * @param stride stride
+     * @param pad zero padding on each side
+     * @return the output size
+     */
+    public static int outSize(int in, int k, int stride, int pad) {
         return (in + 2 * pad - k) / stride + 1;
     }
 
-    static double[] forward(double[] x, int n, int cin, int h, int w, double[] wt, int cout, int k,
+    /**
+     * The convolution {@code y = conv(x, wt) + bias}, all arrays flat in NCHW / OIHW order.
+     *
+     * @param x input, {@code n x cin x h x w}
+     * @param n batch
+     * @param cin input channels
+     * @param h height
+     * @param w width
+     * @param wt weight, {@code cout x cin x k x k}
+     * @param cout output channels
+     * @param k kernel size
+     * @param bias bias ({@code cout}) or {@code null}
+     * @param stride stride
+     * @param pad zero padding
+     * @return the output, {@code n x cout x oh x ow}
+     */
+    public static double[] forward(double[] x, int n, int cin, int h, int w, double[] wt, int cout, int k,
             double[] bias, int stride, int pad) {
         int oh = outSize(h, k, stride, pad);
         int ow = outSize(w, k, stride, pad);
@@ -41,8 +69,22 @@ final class ConvReference {
         return y;
     }
 
-    /** dL/dx for L = sum(conv(x) * p), i.e. the transposed convolution of p. */
-    static double[] inputGradient(double[] p, int n, int cin, int h, int w, double[] wt, int cout, int k,
+    /**
+     * dL/dx for {@code L = sum(conv(x) * p)}, i.e. the transposed convolution of p.
+     *
+     * @param p the output-shaped weights of L, {@code n x cout x oh x ow}
+     * @param n batch
+     * @param cin input channels
+     * @param h height
+     * @param w width
+     * @param wt weight, {@code cout x cin x k x k}
+     * @param cout output channels
+     * @param k kernel size
+     * @param stride stride
+     * @param pad zero padding
+     * @return dL/dx, {@code n x cin x h x w}
+     */
+    public static double[] inputGradient(double[] p, int n, int cin, int h, int w, double[] wt, int cout, int k,
             int stride, int pad) {
         int oh = outSize(h, k, stride, pad);
         int ow = outSize(w, k, stride, pad);
