@@ -117,6 +117,8 @@ public final class BenchSupport {
         n.put("threads", threads);
         n.put("malloc_mmap_max", String.valueOf(System.getenv("MALLOC_MMAP_MAX_")));
         n.put("onednn_max_cpu_isa", String.valueOf(System.getenv("ONEDNN_MAX_CPU_ISA")));
+        n.put("attention", io.diffalign.core.tensor.FusedAttention.isAvailable()
+                ? "fused (libtorch scaled_dot_product_attention via TorchScript)" : "chunked");
         return n;
     }
 

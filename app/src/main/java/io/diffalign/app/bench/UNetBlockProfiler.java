@@ -83,6 +83,10 @@ public final class UNetBlockProfiler {
                         sm.randomNormal(new Shape(batch, tokens, ch0)), sm.randomNormal(new Shape(batch, tokens, ch0))},
                     a -> Attention.attend(a[0], a[1], a[2], heads, null, budget))));
         }
+        comp.put("self_attention_core_fused", BenchSupport.round2(fwdBwd(m, repeats,
+                sm -> new NDArray[] {sm.randomNormal(new Shape(batch, tokens, ch0)),
+                    sm.randomNormal(new Shape(batch, tokens, ch0)), sm.randomNormal(new Shape(batch, tokens, ch0))},
+                a -> Attention.attend(a[0], a[1], a[2], heads, null))));
         comp.put("cross_attention_core", BenchSupport.round2(fwdBwd(m, repeats,
                 sm -> new NDArray[] {sm.randomNormal(new Shape(batch, tokens, ch0)),
                     sm.randomNormal(new Shape(batch, text, ch0)), sm.randomNormal(new Shape(batch, text, ch0))},

@@ -8,7 +8,9 @@ import ai.djl.ndarray.types.Shape;
  * Multi-head scaled dot-product attention, {@code softmax(Q K^T / sqrt(d) + mask) V}, with separate
  * query and context lengths.
  *
- * <p>DJL 0.36 has no fused attention op, and an unfused one is memory-bound: for the 32x32 level of
+ * <p>Unmasked calls use libtorch's fused kernel through {@link FusedAttention} when it loads.
+ * Masked calls, and every call when it does not, use the chunked implementation here. DJL 0.36
+ * has no attention op of its own, and an unfused one is memory-bound: for the 32x32 level of
  * a UNet (1,024 tokens, 8 heads, batch 8) each call writes a 256 MiB score tensor and reads it
  * back several times. So large calls are cut into chunks over (batch x head) and, when one head
  * alone is too large, over queries, each chunk's score matrix at most {@link
@@ -60,11 +62,23 @@ public final class Attention {
      * @return {@code (B, Lq, H*dv)}
      */
     public static NDArray attend(NDArray q, NDArray k, NDArray v, int heads, NDArray mask) {
+        if (mask == null && FusedAttention.isAvailable()) {
+            checkHeads(q, heads);
+            return mergeHeads(FusedAttention.attend(splitHeads(q, heads), splitHeads(k, heads), splitHeads(v, heads)));
+        }
         return attend(q, k, v, heads, mask, DEFAULT_MAX_SCORE_ELEMENTS);
     }
 
+    private static void checkHeads(NDArray q, int heads) {
+        long dim = q.getShape().get(2);
+        if (dim % heads != 0) {
+            throw new IllegalArgumentException(
+                    "attention: width " + dim + " is not divisible by " + heads + " heads");
+        }
+    }
+
     /**
-     * Attention with an explicit chunk size.
+     * The chunked implementation (never the fused one) with an explicit chunk size.
      *
      * @param q {@code (B, Lq, H*d)}
      * @param k {@code (B, Lk, H*d)}
@@ -77,11 +91,8 @@ public final class Attention {
      */
     public static NDArray attend(
             NDArray q, NDArray k, NDArray v, int heads, NDArray mask, long maxScoreElements) {
+        checkHeads(q, heads);
         long dim = q.getShape().get(2);
-        if (dim % heads != 0) {
-            throw new IllegalArgumentException(
-                    "attention: width " + dim + " is not divisible by " + heads + " heads");
-        }
         if (maxScoreElements < 1) {
             throw new IllegalArgumentException("attention: maxScoreElements must be positive");
         }

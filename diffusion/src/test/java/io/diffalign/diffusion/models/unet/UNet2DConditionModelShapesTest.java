@@ -77,7 +77,9 @@ class UNet2DConditionModelShapesTest {
             NDArray t = m.create(new long[] {20, 400});
             NDArray full = unet.forward(in[0], t, in[1]);
             NDArray ones = m.ones(new Shape(2, 6), DataType.BOOLEAN);
-            assertThat(unet.forward(in[0], t, in[1], ones).toFloatArray()).isEqualTo(full.toFloatArray());
+            // An all-true mask changes nothing (up to rounding: masked calls take the chunked
+            // attention, unmasked ones the fused kernel).
+            assertThat(UNetFixtures.maxAbsDiff(unet.forward(in[0], t, in[1], ones), full)).isLessThan(1e-5);
             // Keep the first 4 tokens: equal to running on the truncated text.
             NDArray keep = m.create(new float[] {1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0}, new Shape(2, 6));
             NDArray masked = unet.forward(in[0], t, in[1], keep);
