@@ -69,6 +69,10 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--latent-cache", description = "folder of an on-disk VAE latent cache") String latentCache;
 
+    @Option(names = "--reference-dtype",
+            description = "frozen reference UNet weights: auto (float16 on CUDA, float32 on CPU), float32, float16")
+    String referenceDtype;
+
     @Option(names = "--dry-run", description = "load the model and one batch, print the plan and a memory estimate, then stop")
     boolean dryRun;
 
@@ -112,6 +116,7 @@ public final class TrainCommand implements Callable<Integer> {
         flags.put("validation_steps", validationSteps);
         flags.put("inversion_steps", inversionSteps);
         flags.put("latent_cache", latentCache);
+        flags.put("reference_dtype", referenceDtype);
         flags.put("lora_rank", loraRank);
         flags.put("lora_alpha", loraAlpha);
         flags.put("lora_dropout", loraDropout);

@@ -133,6 +133,10 @@ public final class AudioTrainRunner {
                 oc = oc.withLabelSmoothing(cfg.labelSmoothing());
             }
             PreferenceObjective objective = Objectives.create(oc);
+            if ("float16".equals(cfg.referenceDtype())) {
+                throw new IllegalArgumentException("reference_dtype float16 is not supported for audio runs yet"
+                        + " (use auto or float32; the audio reference runs in float32)");
+            }
             UNet2DConditionModel reference = "sft".equals(cfg.method()) ? null : policy.frozenCopy(m);
             ObjectiveContext context = new ObjectiveContext(AudioConditioning.denoiser(policy),
                     reference == null ? null : AudioConditioning.denoiser(reference), schedule, prediction);

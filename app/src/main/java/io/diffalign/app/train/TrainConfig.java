@@ -53,6 +53,8 @@ import java.util.List;
  * @param loraDropout dropout on the LoRA adapters' input while training
  * @param inversionSteps inversion steps of inversion-dpo / inpo / smpo (null: the method's default)
  * @param latentCache folder of an on-disk VAE latent cache shared across runs (null: none)
+ * @param referenceDtype weights of the frozen reference UNet: {@code auto} (float16 on CUDA, float32
+ *     elsewhere), {@code float32} or {@code float16}
  * @param loraTargetModules module-name suffixes that get adapters (null or empty: diffusers'
  *     attention projections to_q, to_k, to_v, to_out.0)
  */
@@ -98,7 +100,8 @@ public record TrainConfig(
         @JsonProperty("lora_dropout") double loraDropout,
         @JsonProperty("lora_target_modules") List<String> loraTargetModules,
         @JsonProperty("inversion_steps") Integer inversionSteps,
-        @JsonProperty("latent_cache") String latentCache) {
+        @JsonProperty("latent_cache") String latentCache,
+        @JsonProperty("reference_dtype") String referenceDtype) {
 
     /** Validates every field; messages name the field as written in config files. */
     public TrainConfig {
@@ -142,6 +145,12 @@ public record TrainConfig(
                 ? LoraConfig.DEFAULT_TARGET_MODULES : List.copyOf(loraTargetModules);
         require(loraTargetModules.stream().noneMatch(t -> t == null || t.isBlank()),
                 "lora_target_modules holds an empty name");
+        referenceDtype = referenceDtype == null ? "auto" : referenceDtype;
+        require(List.of("auto", "float32", "float16").contains(referenceDtype),
+                "reference_dtype must be auto, float32 or float16, got " + referenceDtype);
+        require(!(loraRank > 0 && "float16".equals(referenceDtype)),
+                "reference_dtype float16 needs a frozen-copy reference, but with LoRA (lora_rank > 0) the reference"
+                        + " is the base UNet itself with the adapters off; use auto or float32");
     }
 
     /**
@@ -198,7 +207,7 @@ public record TrainConfig(
                 adamBeta2, adamEpsilon, adamWeightDecay, checkpointingSteps, checkpointsTotalLimit, resume, seed,
                 device, resolution, randomCrop, randomFlip, captionDropout, ties, onBadSample, validationPrompts,
                 validationSteps, validationSeed, numValidationImages, validationInferenceSteps, validationGuidance,
-                saveFp16, 0, null, 0.0, null, null, null);
+                saveFp16, 0, null, 0.0, null, null, null, null);
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.diffalign.app.train;
 
+import ai.djl.ndarray.types.DataType;
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.diffalign.core.nn.Parameter;
@@ -23,6 +25,23 @@ import java.util.Set;
  */
 public final class TrainParts {
     private TrainParts() {}
+
+    /**
+     * The frozen reference UNet's weight type: {@code reference_dtype}, where {@code auto} means
+     * float16 on CUDA (half the memory; no gradient passes through the reference, so the casts
+     * around it are safe) and float32 elsewhere (float16 kernels are slow on CPU).
+     *
+     * @param cfg the run's config
+     * @param device the training device
+     * @return float32 or float16
+     */
+    public static DataType referenceDtype(TrainConfig cfg, Device device) {
+        return switch (cfg.referenceDtype()) {
+            case "float16" -> DataType.FLOAT16;
+            case "float32" -> DataType.FLOAT32;
+            default -> device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
+        };
+    }
 
     /**
      * AdamW over the given parameters with the config's betas, epsilon and weight decay.

@@ -1,5 +1,7 @@
 package io.diffalign.app.train;
 
+import io.diffalign.core.objective.ReducedPrecisionDenoiser;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -182,8 +184,10 @@ public final class TrainRunner {
             } else if (lora != null) {
                 referenceDenoiser = (x, t, c) -> lora.callDisabled(() -> evalForward(policy, x, t, c));
             } else {
-                UNet2DConditionModel reference = policy.frozenCopy(m);
-                referenceDenoiser = reference::forward;
+                DataType refType = TrainParts.referenceDtype(cfg, device);
+                UNet2DConditionModel reference = policy.frozenCopy(m, refType);
+                referenceDenoiser = refType == DataType.FLOAT32
+                        ? reference::forward : new ReducedPrecisionDenoiser(reference::forward, refType);
             }
             ObjectiveContext context = new ObjectiveContext(policyDenoiser, referenceDenoiser, schedule, prediction);
 
@@ -294,8 +298,10 @@ public final class TrainRunner {
         long params = policy.parameterCount();
         // fp32 weights: policy + reference + gradient + two AdamW moments; with LoRA one shared UNet
         // plus the adapters with their gradient and moments.
+        boolean frozenReference = lora == null && !cfg.method().equals("sft");
+        DataType refType = TrainParts.referenceDtype(cfg, Engines.parseDevice(cfg.device()));
         double weightsMb = lora == null
-                ? params * 4.0 * (cfg.method().equals("sft") ? 4 : 5) / 1e6
+                ? (params * 4.0 * 4 + (frozenReference ? params * (double) refType.getNumOfBytes() : 0)) / 1e6
                 : (params + trainable * 4.0) * 4.0 / 1e6;
         out.printf(Locale.ROOT, "model %s (%s), UNet %,d parameters (%,d trainable), prediction %s%n",
                 folder.root(), folder.hasVae() ? "latent" : "pixel space", params, trainable, prediction.configName());
@@ -305,6 +311,10 @@ public final class TrainRunner {
                             + " (%.2f%% of the UNet), base UNet frozen; reference = the UNet with LoRA disabled%n",
                     lc.rank(), lc.alpha(), lc.dropout(), lora.entries().size(), lc.targetModules(), trainable,
                     100.0 * trainable / Math.max(1, params));
+        }
+        if (frozenReference) {
+            out.printf(Locale.ROOT, "reference: frozen copy of the UNet, %s weights%n",
+                    refType.name().toLowerCase(Locale.ROOT));
         }
         out.printf(Locale.ROOT, "data %s: %d %s, resolution %d%n", dataset.source(), dataset.size(),
                 dataset.isPaired() ? "pairs" : "samples", resolution);

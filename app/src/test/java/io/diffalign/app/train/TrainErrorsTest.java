@@ -36,6 +36,11 @@ class TrainErrorsTest {
     record Run(int code, String out, String err) {}
 
     static Run train(String... extra) {
+        return train(model, data, extra);
+    }
+
+    /** Runs {@code diffalign train} in-process on the given model and data, capturing its output. */
+    static Run train(Path model, Path data, String... extra) {
         List<String> a = new ArrayList<>(List.of("train", "--model", model.toString()));
         if (!List.of(extra).contains("--dataset")) {
             a.addAll(List.of("--dataset", data.toString()));

@@ -259,6 +259,28 @@ public final class UNet2DConditionModel extends Module {
     }
 
     /**
+     * A frozen copy whose weights are stored in {@code dtype}, e.g. a float16 reference model
+     * (half the memory); run it through {@link io.diffalign.core.objective.ReducedPrecisionDenoiser}
+     * so that inputs and outputs are cast around it.
+     *
+     * @param manager the manager that owns the copy
+     * @param dtype the weights' type: float32, float16 or float64
+     * @return the frozen copy
+     */
+    public UNet2DConditionModel frozenCopy(NDManager manager, DataType dtype) {
+        if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16 && dtype != DataType.FLOAT64) {
+            throw new IllegalArgumentException("frozen copy dtype must be float32, float16 or float64, got " + dtype);
+        }
+        UNet2DConditionModel copy = frozenCopy(manager);
+        if (dtype != DataType.FLOAT32) {
+            for (Parameter p : copy.namedParameters().values()) {
+                p.setArray(p.getArray().toType(dtype, false));
+            }
+        }
+        return copy;
+    }
+
+    /**
      * The configuration.
      *
      * @return the config
