@@ -2,19 +2,16 @@ package io.diffalign.audio.pipeline;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.diffalign.audio.dsp.GriffinLim;
 import io.diffalign.audio.dsp.MelFrontend;
 import io.diffalign.audio.vocoder.HifiGanVocoder;
 import io.diffalign.core.engine.Engines;
 import io.diffalign.core.engine.NoGrad;
-import io.diffalign.core.tensor.Ops;
 import io.diffalign.diffusion.models.unet.UNet2DConditionModel;
 import io.diffalign.diffusion.models.vae.AutoencoderKL;
+import io.diffalign.diffusion.pipeline.DenoisingLoop;
 import io.diffalign.diffusion.schedulers.Scheduler;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -162,42 +159,17 @@ public final class TextToAudioPipeline implements AutoCloseable {
                 repeated.addAll(Collections.nCopies(perPrompt, p));
             }
             TextEmbeddings cond = textEncoder.encode(repeated, 0, loop);
-            NDArray context = cond.hiddenStates();
-            NDArray mask = cond.attentionMask();
+            DenoisingLoop.Conditioning uncondBranch = null;
             if (cfg) {
                 TextEmbeddings uncond = textEncoder.encodeUnconditional(request.negativePrompt(), batch, cond.length(), loop);
                 if (uncond.length() > cond.length()) {
                     cond = textEncoder.encode(repeated, uncond.length(), loop);
                 }
-                context = NDArrays.concat(new NDList(uncond.hiddenStates(), cond.hiddenStates()), 0);
-                mask = NDArrays.concat(new NDList(uncond.attentionMask(), cond.attentionMask()), 0);
+                uncondBranch = new DenoisingLoop.Conditioning(uncond.hiddenStates(), uncond.attentionMask());
             }
-            scheduler.setTimesteps(request.steps());
-            Engines.manualSeed(request.seed());
-            NDArray latents = loop.randomNormal(0f, 1f, new Shape(batch).addAll(one), DataType.FLOAT32);
-            latents = Ops.scale(latents, scheduler.initNoiseSigma());
-            double[] timesteps = scheduler.timesteps();
-            for (int i = 0; i < timesteps.length; i++) {
-                double t = timesteps[i];
-                NDArray guided;
-                try (NDManager step = loop.newSubManager()) {
-                    NDArray x = latents.duplicate();
-                    x.attach(step);
-                    NDArray in = cfg ? NDArrays.concat(new NDList(x, x), 0) : x;
-                    in = scheduler.scaleModelInput(in, t);
-                    NDArray tArr = step.full(new Shape(in.getShape().get(0)), (float) t);
-                    NDArray pred = unet.forward(in, tArr, context, mask);
-                    if (cfg) {
-                        NDArray uncondPred = pred.get("0:" + batch);
-                        NDArray textPred = pred.get(batch + ":");
-                        pred = uncondPred.add(Ops.scale(textPred.sub(uncondPred), request.guidanceScale()));
-                    }
-                    guided = pred;
-                    guided.attach(loop);
-                }
-                latents = scheduler.step(guided, t, latents).prevSample();
-                progress.onStep(i + 1, timesteps.length);
-            }
+            DenoisingLoop.Conditioning condBranch = new DenoisingLoop.Conditioning(cond.hiddenStates(), cond.attentionMask());
+            NDArray latents = new DenoisingLoop(unet, scheduler).sample(loop, new Shape(batch).addAll(one), request.steps(),
+                    request.seed(), condBranch, uncondBranch, request.guidanceScale(), progress::onStep);
             List<AudioGenerationResult.GeneratedClip> clips = new ArrayList<>();
             for (int b = 0; b < batch; b++) {
                 try (NDManager dec = loop.newSubManager()) {

@@ -15,14 +15,13 @@ import io.diffalign.diffusion.models.unet.UNet2DConditionConfig;
 import io.diffalign.diffusion.models.unet.UNet2DConditionModel;
 import io.diffalign.diffusion.models.vae.AutoencoderKL;
 import io.diffalign.diffusion.models.vae.AutoencoderKLConfig;
+import io.diffalign.diffusion.pipeline.TinyConfigs;
 import io.diffalign.diffusion.schedulers.SchedulerConfig;
 import io.diffalign.diffusion.text.CLIPTextConfig;
 import io.diffalign.diffusion.text.CLIPTextModel;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -36,15 +35,12 @@ import java.util.List;
  */
 public final class TinyAudioModelFactory {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String[] CLIP_TOKENIZER_FILES = {
-        "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"
-    };
     /** Whole words of the tiny T5 vocabulary (everything else falls back to letters). */
     static final List<String> WORDS = List.of("a", "an", "the", "low", "high", "tone", "tones", "sound", "pitch",
             "beep", "hum", "whistle", "loud", "quiet", "soft", "short", "long", "dog", "barks", "bird", "sings",
             "rain", "wind", "water", "car", "engine", "music", "piano", "people", "talking", "and", "with", "of",
             "in", "is", "on", "then");
-    private static final int HIDDEN = 32;
+    private static final int HIDDEN = TinyConfigs.CLIP_HIDDEN_SIZE;
 
     /**
      * What to build.
@@ -61,10 +57,7 @@ public final class TinyAudioModelFactory {
             if (frames < 8 || frames % 8 != 0) {
                 throw new IllegalArgumentException("frames must be a positive multiple of 8, got " + frames);
             }
-            if (channels == null || channels.length != 2 || channels[0] % 8 != 0 || channels[1] % 8 != 0) {
-                throw new IllegalArgumentException("channels must be two multiples of 8");
-            }
-            channels = channels.clone();
+            channels = TinyConfigs.requireTwoLevelChannels(channels);
         }
 
         /**
@@ -100,15 +93,17 @@ public final class TinyAudioModelFactory {
                 new T5EncoderModel(new T5Config(WORDS.size() + 40, HIDDEN, 8, 64, 2, 4, 8, 16, 1e-6, "gated-gelu", 1.0, 0, 1,
                         null), m).save(out.resolve("text_encoder"));
             } else {
-                copyClipTokenizer(out.resolve("tokenizer"));
-                new CLIPTextModel(CLIPTextConfig.fromJson(clipConfig()), m).save(out.resolve("text_encoder"), false);
+                TinyConfigs.copyClipTokenizer(out.resolve("tokenizer"));
+                new CLIPTextModel(CLIPTextConfig.fromJson(TinyConfigs.clipTextConfig()), m).save(out.resolve("text_encoder"), false);
             }
             UNet2DConditionModel unet = UNet2DConditionModel.create(
-                    UNet2DConditionConfig.fromJson(unetConfig(options.frames() / 4, mel.nMels() / 4, options.channels()),
-                            "tiny audio unet config"), m, options.seed() + 1);
+                    UNet2DConditionConfig.fromJson(TinyConfigs.unetConfig(new int[] {options.frames() / 4, mel.nMels() / 4}, 8,
+                            options.channels(), HIDDEN, true), "tiny audio unet config"), m, options.seed() + 1);
             unet.save(out.resolve("unet"), false);
+            ObjectNode vaeCfg = TinyConfigs.vaeConfig(new int[] {16, 16, 32}, 1, 8, mel.nMels(), 0.9227914214134216);
+            vaeCfg.put("mid_block_add_attention", false);
             AutoencoderKL vae = AutoencoderKL.create(
-                    AutoencoderKLConfig.fromJson(vaeConfig(mel.nMels()), "tiny audio vae config"), m, options.seed() + 2);
+                    AutoencoderKLConfig.fromJson(vaeCfg, "tiny audio vae config"), m, options.seed() + 2);
             vae.save(out.resolve("vae"), false);
             io.diffalign.core.train.AtomicFiles.deleteTree(out.resolve("vocoder"));
             if (options.withVocoder()) {
@@ -132,18 +127,6 @@ public final class TinyAudioModelFactory {
      */
     public static SchedulerConfig tangoScheduler(String className) {
         return SchedulerConfig.stableDiffusion(className).with("prediction_type", "v_prediction");
-    }
-
-    private static void copyClipTokenizer(Path tok) throws IOException {
-        Files.createDirectories(tok);
-        for (String f : CLIP_TOKENIZER_FILES) {
-            try (InputStream in = TinyAudioModelFactory.class.getResourceAsStream("/io/diffalign/diffusion/tiny/tokenizer/" + f)) {
-                if (in == null) {
-                    throw new IOException("missing bundled tokenizer file " + f);
-                }
-                Files.copy(in, tok.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
     }
 
     /**
@@ -218,69 +201,5 @@ public final class TinyAudioModelFactory {
         cfg.put("eos_token", "</s>");
         cfg.put("unk_token", "<unk>");
         ModelFiles.writeJsonAtomically(dir.resolve("tokenizer_config.json"), cfg);
-    }
-
-    private static ObjectNode clipConfig() {
-        ObjectNode n = JSON.createObjectNode();
-        n.putArray("architectures").add("CLIPTextModel");
-        n.put("attention_dropout", 0.0);
-        n.put("bos_token_id", 0);
-        n.put("eos_token_id", 2);
-        n.put("hidden_act", "quick_gelu");
-        n.put("hidden_size", HIDDEN);
-        n.put("initializer_factor", 1.0);
-        n.put("initializer_range", 0.02);
-        n.put("intermediate_size", 64);
-        n.put("layer_norm_eps", 1e-5);
-        n.put("max_position_embeddings", 77);
-        n.put("model_type", "clip_text_model");
-        n.put("num_attention_heads", 4);
-        n.put("num_hidden_layers", 2);
-        n.put("pad_token_id", 1);
-        n.put("projection_dim", HIDDEN);
-        n.put("vocab_size", 1000);
-        return n;
-    }
-
-    private static ObjectNode unetConfig(int height, int width, int[] blocks) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("_class_name", "UNet2DConditionModel");
-        n.put("_diffusers_version", "0.31.0");
-        n.putArray("sample_size").add(height).add(width);
-        n.put("in_channels", 8);
-        n.put("out_channels", 8);
-        n.putArray("block_out_channels").add(blocks[0]).add(blocks[1]);
-        n.put("layers_per_block", 1);
-        n.putArray("down_block_types").add("CrossAttnDownBlock2D").add("DownBlock2D");
-        n.putArray("up_block_types").add("UpBlock2D").add("CrossAttnUpBlock2D");
-        n.put("mid_block_type", "UNetMidBlock2DCrossAttn");
-        n.put("cross_attention_dim", HIDDEN);
-        n.put("attention_head_dim", 4);
-        n.put("use_linear_projection", true);
-        n.put("upcast_attention", true);
-        n.put("norm_num_groups", 8);
-        n.put("norm_eps", 1e-5);
-        n.put("flip_sin_to_cos", true);
-        n.put("freq_shift", 0);
-        return n;
-    }
-
-    private static ObjectNode vaeConfig(int nMels) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("_class_name", "AutoencoderKL");
-        n.put("_diffusers_version", "0.31.0");
-        n.put("act_fn", "silu");
-        n.putArray("block_out_channels").add(16).add(16).add(32);
-        n.putArray("down_block_types").add("DownEncoderBlock2D").add("DownEncoderBlock2D").add("DownEncoderBlock2D");
-        n.putArray("up_block_types").add("UpDecoderBlock2D").add("UpDecoderBlock2D").add("UpDecoderBlock2D");
-        n.put("in_channels", 1);
-        n.put("out_channels", 1);
-        n.put("latent_channels", 8);
-        n.put("layers_per_block", 1);
-        n.put("norm_num_groups", 8);
-        n.put("sample_size", nMels);
-        n.put("scaling_factor", 0.9227914214134216);
-        n.put("mid_block_add_attention", false);
-        return n;
     }
 }

@@ -2,14 +2,10 @@ package io.diffalign.diffusion.pipeline;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.diffalign.core.engine.Engines;
 import io.diffalign.core.engine.NoGrad;
-import io.diffalign.core.tensor.Ops;
 import io.diffalign.diffusion.image.ImageArrays;
 import io.diffalign.diffusion.models.unet.UNet2DConditionModel;
 import io.diffalign.diffusion.models.vae.AutoencoderKL;
@@ -179,40 +175,14 @@ public final class StableDiffusionPipeline implements AutoCloseable {
             for (String p : request.prompts()) {
                 repeated.addAll(Collections.nCopies(perPrompt, p));
             }
-            NDArray context = encodePrompts(repeated, loop);
-            if (cfg) {
-                NDArray uncond = encodePrompts(Collections.nCopies(batch, request.negativePrompt()), loop);
-                context = NDArrays.concat(new NDList(uncond, context), 0);
-            }
-            long channels = unet.config().inChannels();
-            Shape shape = new Shape(batch, channels, height / factor, width / factor);
-            // diffusers order: set_timesteps, then prepare_latents (Euler's init sigma needs the grid).
-            scheduler.setTimesteps(request.steps());
-            Engines.manualSeed(request.seed());
-            NDArray latents = loop.randomNormal(0f, 1f, shape, DataType.FLOAT32);
-            latents = Ops.scale(latents, scheduler.initNoiseSigma());
-            double[] timesteps = scheduler.timesteps();
-            for (int i = 0; i < timesteps.length; i++) {
-                double t = timesteps[i];
-                NDArray guided;
-                try (NDManager step = loop.newSubManager()) {
-                    NDArray x = latents.duplicate();
-                    x.attach(step);
-                    NDArray in = cfg ? NDArrays.concat(new NDList(x, x), 0) : x;
-                    in = scheduler.scaleModelInput(in, t);
-                    NDArray tArr = step.full(new Shape(in.getShape().get(0)), (float) t);
-                    NDArray pred = unet.forward(in, tArr, context);
-                    if (cfg) {
-                        NDArray uncondPred = pred.get("0:" + batch);
-                        NDArray textPred = pred.get(batch + ":");
-                        pred = uncondPred.add(Ops.scale(textPred.sub(uncondPred), request.guidanceScale()));
-                    }
-                    guided = pred;
-                    guided.attach(loop);
-                }
-                latents = scheduler.step(guided, t, latents).prevSample();
-                progress.onStep(i + 1, timesteps.length);
-            }
+            DenoisingLoop.Conditioning cond = new DenoisingLoop.Conditioning(encodePrompts(repeated, loop), null);
+            DenoisingLoop.Conditioning uncond = cfg
+                    ? new DenoisingLoop.Conditioning(
+                            encodePrompts(Collections.nCopies(batch, request.negativePrompt()), loop), null)
+                    : null;
+            Shape shape = new Shape(batch, unet.config().inChannels(), height / factor, width / factor);
+            NDArray latents = new DenoisingLoop(unet, scheduler).sample(
+                    loop, shape, request.steps(), request.seed(), cond, uncond, request.guidanceScale(), progress::onStep);
             List<GenerationResult.GeneratedImage> images = new ArrayList<>();
             for (int b = 0; b < batch; b++) {
                 try (NDManager dec = loop.newSubManager()) {
