@@ -134,7 +134,7 @@ public final class TrainCommand implements Callable<Integer> {
                 ? io.diffalign.app.audio.AudioTrainRunner.run(cfg, System.out, dryRun)
                 : TrainRunner.run(cfg, System.out, dryRun);
         if (!dryRun) {
-            System.out.println("run folder: " + r.runDir() + " (report.html, metrics.jsonl, checkpoints)");
+            System.out.println("run folder: " + r.runDir() + " (report.html, metrics.jsonl/.csv, tensorboard/, checkpoints)");
         }
         return 0;
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -17,13 +18,23 @@ import java.util.Map;
  * Appends one record per optimizer step to {@code metrics.jsonl} and {@code metrics.csv} in the run
  * folder, flushed after each line. On resume, lines beyond the resumed step are dropped first so
  * the files continue the curve without duplicates.
+ *
+ * <p>Every numeric value of a record except {@code step} also goes to a TensorBoard event file in
+ * {@code tensorboard/} as the scalar {@code train/<key>} (see {@link TensorBoardWriter}). A fresh run
+ * (resume step 0) deletes the event files already in that folder; a resumed run leaves them and opens
+ * a new file that starts with a {@code SessionLog.START} at {@code resumeStep + 1}, on which
+ * TensorBoard drops the older files' events from that step on, so the curve shows each step once.
  */
 public final class MetricsLog implements AutoCloseable {
+    /** The run sub-folder with the TensorBoard event files. */
+    public static final String TENSORBOARD_DIR = "tensorboard";
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path jsonl;
     private final Path csv;
     private final BufferedWriter jsonOut;
+    private final TensorBoardWriter tensorBoard;
     private BufferedWriter csvOut;
     private List<String> columns;
 
@@ -59,6 +70,55 @@ public final class MetricsLog implements AutoCloseable {
         for (String line : kept) {
             writeCsv(toMap((ObjectNode) JSON.readTree(line)));
         }
+        TensorBoardWriter tb;
+        try {
+            tb = openTensorBoard(runDir.resolve(TENSORBOARD_DIR), resumeStep, kept);
+        } catch (IOException | RuntimeException e) {
+            jsonOut.close();
+            if (csvOut != null) {
+                csvOut.close();
+            }
+            throw e;
+        }
+        tensorBoard = tb;
+    }
+
+    private TensorBoardWriter openTensorBoard(Path dir, long resumeStep, List<String> kept) throws IOException {
+        boolean hadEvents = false;
+        if (Files.isDirectory(dir)) {
+            try (DirectoryStream<Path> old = Files.newDirectoryStream(dir, "events.out.tfevents.*")) {
+                for (Path f : old) {
+                    if (resumeStep <= 0) {
+                        Files.deleteIfExists(f);
+                    } else {
+                        hadEvents = true;
+                    }
+                }
+            }
+        }
+        TensorBoardWriter tb = new TensorBoardWriter(dir);
+        try {
+            tb.sessionStart(Math.max(0, resumeStep) + 1);
+            if (!hadEvents) {
+                // A run from before event files existed (or whose files were removed): replay the kept rows.
+                for (String line : kept) {
+                    writeScalars(tb, toMap((ObjectNode) JSON.readTree(line)));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            tb.close();
+            throw e;
+        }
+        return tb;
+    }
+
+    /**
+     * Returns the TensorBoard event file this log writes.
+     *
+     * @return the file in the run folder's {@code tensorboard/}
+     */
+    public Path tensorBoardFile() {
+        return tensorBoard.file();
     }
 
     private static Map<String, Object> toMap(ObjectNode n) {
@@ -78,6 +138,20 @@ public final class MetricsLog implements AutoCloseable {
         jsonOut.newLine();
         jsonOut.flush();
         writeCsv(record);
+        writeScalars(tensorBoard, record);
+    }
+
+    private static void writeScalars(TensorBoardWriter tb, Map<String, Object> record) throws IOException {
+        if (!(record.get("step") instanceof Number step)) {
+            return;
+        }
+        Map<String, Number> scalars = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : record.entrySet()) {
+            if (!e.getKey().equals("step") && e.getValue() instanceof Number n) {
+                scalars.put("train/" + e.getKey(), n);
+            }
+        }
+        tb.addScalars(step.longValue(), scalars);
     }
 
     private void writeCsv(Map<String, Object> record) throws IOException {
@@ -99,9 +173,11 @@ public final class MetricsLog implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        jsonOut.close();
-        if (csvOut != null) {
-            csvOut.close();
+        try (TensorBoardWriter tb = tensorBoard) {
+            jsonOut.close();
+            if (csvOut != null) {
+                csvOut.close();
+            }
         }
     }
 }

@@ -32,8 +32,8 @@ import java.util.Optional;
 /**
  * The preference fine-tuning loop: for each optimizer step, {@code gradient_accumulation_steps}
  * micro-batches through the objective with backward, a finiteness check, global-norm clipping, the
- * learning rate for the step, an AdamW update; metrics to {@code metrics.jsonl}/{@code .csv};
- * atomic checkpoints. Everything random is derived from (seed, step, micro-batch), and the data
+ * learning rate for the step, an AdamW update; metrics to {@code metrics.jsonl}/{@code .csv} and
+ * TensorBoard event files in {@code tensorboard/}; atomic checkpoints. Everything random is derived from (seed, step, micro-batch), and the data
  * source is indexed by step, so a resumed run reproduces the uninterrupted loss curve exactly.
  *
  * <p>The trainer does not know which method runs: it sees a {@link PreferenceObjective}.
