@@ -1,6 +1,7 @@
 package io.diffalign.inversion;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import io.diffalign.core.engine.NoGrad;
 import io.diffalign.core.objective.Denoiser;
 import io.diffalign.diffusion.schedulers.DDIMInverseScheduler;
@@ -112,17 +113,33 @@ public final class DdimInversion {
             NDArray z = z0.stopGradient();
             latents.add(z);
             lv[0] = scheduler.sourceLevel(labels[0]);
+            NDManager outer = z.getManager();
             for (int i = 0; i < steps; i++) {
                 int t = labels[i];
-                NDArray eps = g.predict(z, t, conditioning).stopGradient();
-                z = scheduler.step(eps, t, z).prevSample().stopGradient();
-                preds.add(eps);
-                latents.add(z);
+                // Each step's model intermediates live in a step manager, freed after the step, so the
+                // memory of an inversion does not grow with its number of steps.
+                try (NDManager sm = outer.newSubManager()) {
+                    NDArray zs = inManager(z, sm);
+                    NDArray eps = g.predict(zs, t, inManager(conditioning, sm)).stopGradient();
+                    NDArray next = scheduler.step(eps, t, zs).prevSample().stopGradient();
+                    eps.attach(outer);
+                    next.attach(outer);
+                    preds.add(eps);
+                    latents.add(next);
+                    z = next;
+                }
                 used[i] = t;
                 lv[i + 1] = scheduler.targetLevel(t);
             }
             return new InversionTrajectory(latents, preds, used, lv);
         });
+    }
+
+    /** A copy of {@code a} owned by {@code m} (so that ops on it create their results in {@code m}). */
+    private static NDArray inManager(NDArray a, NDManager m) {
+        NDArray d = a.duplicate();
+        d.attach(m);
+        return d;
     }
 
     /**

@@ -8,8 +8,9 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "bench",
         mixinStandardHelpOptions = true,
-        description = "Benchmarks printing JSON: dpo-step, unet-forward, sample, load.",
-        subcommands = {DpoStepBench.class, UNetForwardBenchCommand.class, SampleBench.class, LoadBench.class})
+        description = "Benchmarks printing JSON: dpo-step, unet-forward, sample, load, inversion-memory.",
+        subcommands = {DpoStepBench.class, UNetForwardBenchCommand.class, SampleBench.class, LoadBench.class,
+                InversionMemoryBench.class})
 public final class BenchCommand implements Runnable {
     @Spec CommandSpec spec;
 

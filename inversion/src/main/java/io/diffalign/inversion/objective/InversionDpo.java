@@ -178,10 +178,12 @@ public final class InversionDpo implements SelfBackwardObjective {
                     float[] r = new float[n];
                     for (int i = 0; i < n; i++) {
                         int lv = levels[i + 1];
-                        NDArray zi = tr.latents().get(i + 1);
-                        NDArray target = noiseTarget(zi, z, lv);
-                        NDArray pred = reference.predict(zi, m.create(new long[] {lv}), cond);
-                        r[i] = DiffusionDpoLoss.perSampleMse(pred, target).toFloatArray()[0];
+                        try (NDManager sm = m.newSubManager()) { // one forward's intermediates at a time
+                            NDArray zi = inManager(tr.latents().get(i + 1), sm);
+                            NDArray target = noiseTarget(zi, inManager(z, sm), lv);
+                            NDArray pred = reference.predict(zi, sm.create(new long[] {lv}), inManager(cond, sm));
+                            r[i] = DiffusionDpoLoss.perSampleMse(pred, target).toFloatArray()[0];
+                        }
                     }
                     t.put("ref_terms", new HostTensor(r, new long[] {n}));
                 }
