@@ -23,7 +23,8 @@ public final class DemoCommand implements Callable<Integer> {
     String modality;
 
     @Option(names = "--methods", split = ",",
-            description = "alignment methods, comma-separated (default: diffusion-dpo,sft,cdpo)")
+            description = "alignment methods, comma-separated (default: diffusion-dpo,sft,cdpo,inversion-dpo;"
+                    + " with --quick: diffusion-dpo,sft)")
     List<String> methods;
 
     @Option(names = "--quick", description = "a few minutes on two CPU cores (default: the full demo, < 20 min)")
@@ -46,7 +47,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (!"image".equals(modality)) {
             throw new UsageException("unknown demo '" + modality + "'; the available demo is: image");
         }
-        List<String> chosen = methods == null ? DemoConfig.DEFAULT_METHODS
+        List<String> chosen = methods == null ? (quick ? DemoConfig.QUICK_METHODS : DemoConfig.DEFAULT_METHODS)
                 : methods.stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
         DemoConfig cfg;
         try {

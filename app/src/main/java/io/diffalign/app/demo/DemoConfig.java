@@ -1,6 +1,7 @@
 package io.diffalign.app.demo;
 
 import io.diffalign.core.objective.Objectives;
+import io.diffalign.inversion.objective.InversionObjectives;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -14,8 +15,11 @@ import java.util.List;
  * @param device cpu, cuda or cuda:N
  */
 public record DemoConfig(Path out, List<String> methods, DemoSize size, long seed, String device) {
-    /** The default methods: Diffusion-DPO plus the two cheap relatives. */
-    public static final List<String> DEFAULT_METHODS = List.of("diffusion-dpo", "sft", "cdpo");
+    /** The default methods of the full demo: Diffusion-DPO, two cheap relatives and Inversion-DPO. */
+    public static final List<String> DEFAULT_METHODS = List.of("diffusion-dpo", "sft", "cdpo", "inversion-dpo");
+
+    /** The default methods of {@code --quick}: Diffusion-DPO and the SFT baseline (under 5 minutes). */
+    public static final List<String> QUICK_METHODS = List.of("diffusion-dpo", "sft");
 
     /** Validates. */
     public DemoConfig {
@@ -27,8 +31,9 @@ public record DemoConfig(Path out, List<String> methods, DemoSize size, long see
         }
         methods = List.copyOf(methods);
         for (String m : methods) {
-            if (!Objectives.names().contains(m)) {
-                throw new IllegalArgumentException("unknown method '" + m + "'; one of " + Objectives.names());
+            if (!Objectives.names().contains(m) && !InversionObjectives.names().contains(m)) {
+                throw new IllegalArgumentException("unknown method '" + m + "'; one of " + Objectives.names()
+                        + " or " + InversionObjectives.names());
             }
         }
         if (methods.stream().distinct().count() != methods.size()) {

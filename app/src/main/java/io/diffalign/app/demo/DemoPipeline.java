@@ -107,7 +107,7 @@ public final class DemoPipeline {
 
         // (c) preference pairs sampled from the base and labelled by the judge
         JudgedPairs.Written pairs = JudgedPairs.write(baseModel, world.train(), size.pairRounds(),
-                size.samplingSteps(), size.tieMargin(), cfg.seed() + 1000, data.resolve("pairs"), device);
+                size.pairCandidates(), size.samplingSteps(), size.tieMargin(), cfg.seed() + 1000, data.resolve("pairs"), device);
         JudgedPairs.Written heldPairs = JudgedPairs.write(baseModel, world.heldOut(), size.heldOutPairRounds(),
                 size.samplingSteps(), size.tieMargin(), cfg.seed() + 2000, data.resolve("heldout-pairs"), device);
         log.printf(Locale.ROOT, "[c] judged pairs: %d train (%d near-ties skipped), %d held-out%n",

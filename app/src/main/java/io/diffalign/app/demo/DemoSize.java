@@ -13,6 +13,7 @@ import java.util.Locale;
  * @param baseLr base SFT learning rate
  * @param batchSize pairs per training batch (base and alignment)
  * @param pairRounds sampling rounds over the train prompts when making preference pairs
+ * @param pairCandidates images sampled per prompt and round; the judge's best and worst form the pair
  * @param samplingSteps DDIM steps of every sampling
  * @param tieMargin judge-score difference below which a sampled pair is skipped as a near-tie
  * @param alignSteps alignment optimizer steps per method
@@ -31,6 +32,7 @@ public record DemoSize(
         double baseLr,
         int batchSize,
         int pairRounds,
+        int pairCandidates,
         int samplingSteps,
         double tieMargin,
         int alignSteps,
@@ -44,6 +46,9 @@ public record DemoSize(
     public DemoSize {
         if (resolution < 8 || resolution % 4 != 0) {
             throw new IllegalArgumentException("resolution must be a multiple of 4, at least 8");
+        }
+        if (pairCandidates < 2) {
+            throw new IllegalArgumentException("pair candidates must be at least 2");
         }
         if (baseCopies < 1 || baseSteps < 1 || batchSize < 1 || pairRounds < 1 || samplingSteps < 1 || alignSteps < 1
                 || evalSeeds < 1 || heldOutPairRounds < 1) {
@@ -61,7 +66,7 @@ public record DemoSize(
      * @return the preset
      */
     public static DemoSize quick() {
-        return new DemoSize("quick", 16, new int[] {32, 64}, 4, 300, 2e-3, 8, 4, 10, 0.02, 40, 1e-4, 5000, 24, 4, 2);
+        return new DemoSize("quick", 16, new int[] {32, 64}, 4, 300, 2e-3, 8, 4, 4, 10, 0.05, 200, 5e-5, 2000, 24, 4, 2);
     }
 
     /**
@@ -70,7 +75,7 @@ public record DemoSize(
      * @return the preset
      */
     public static DemoSize standard() {
-        return new DemoSize("default", 16, new int[] {32, 64}, 8, 1000, 2e-3, 16, 8, 20, 0.02, 120, 1e-4, 5000, 24, 8, 4);
+        return new DemoSize("default", 16, new int[] {32, 64}, 8, 1000, 2e-3, 16, 8, 4, 20, 0.05, 400, 5e-5, 2000, 24, 8, 4);
     }
 
     /**
@@ -80,7 +85,7 @@ public record DemoSize(
      * @return the preset
      */
     public static DemoSize tiny() {
-        return new DemoSize("tiny", 8, new int[] {16, 32}, 1, 8, 2e-3, 4, 1, 3, 0.0, 3, 1e-4, 5000, 8, 1, 1);
+        return new DemoSize("tiny", 8, new int[] {16, 32}, 1, 8, 2e-3, 4, 1, 2, 3, 0.0, 3, 1e-4, 5000, 8, 1, 1);
     }
 
     /**

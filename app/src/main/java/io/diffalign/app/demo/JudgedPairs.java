@@ -49,20 +49,47 @@ public final class JudgedPairs {
      */
     public static Written write(Path model, List<ShapeSpec> specs, int rounds, int steps, double tieMargin, long seed,
             Path dir, Device device) throws IOException {
+        return write(model, specs, rounds, 2, steps, tieMargin, seed, dir, device);
+    }
+
+    /**
+     * Samples {@code candidates} images per prompt and round and keeps the best and the worst by the
+     * judge as one pair (best-of-N vs worst-of-N, as preference pipelines that rank several
+     * generations per prompt do); with 2 candidates every sampled pair is used.
+     *
+     * @param model the model to sample
+     * @param specs the prompts' specs
+     * @param rounds sampling rounds over all prompts (each round gives every prompt one pair)
+     * @param candidates images sampled per prompt and round, at least 2
+     * @param steps DDIM steps
+     * @param tieMargin score difference at or below which a pair is skipped
+     * @param seed the noise seed of round 0 (round r uses seed + r)
+     * @param dir the dataset folder
+     * @param device the device
+     * @return what was written
+     * @throws IOException on read/write failure
+     */
+    public static Written write(Path model, List<ShapeSpec> specs, int rounds, int candidates, int steps,
+            double tieMargin, long seed, Path dir, Device device) throws IOException {
+        if (candidates < 2) {
+            throw new IllegalArgumentException("candidates must be at least 2, got " + candidates);
+        }
         Files.createDirectories(dir.resolve("images"));
         List<String> lines = new ArrayList<>();
         int skipped = 0;
         for (int r = 0; r < rounds; r++) {
-            JudgedSampler.Samples s = JudgedSampler.sample(model, specs, 2, steps, seed + r, device);
+            JudgedSampler.Samples s = JudgedSampler.sample(model, specs, candidates, steps, seed + r, device);
             for (int p = 0; p < specs.size(); p++) {
-                double a = s.scores()[2 * p];
-                double b = s.scores()[2 * p + 1];
-                if (Math.abs(a - b) <= tieMargin) {
+                int win = candidates * p;
+                int lose = candidates * p;
+                for (int i = candidates * p + 1; i < candidates * (p + 1); i++) {
+                    win = s.scores()[i] > s.scores()[win] ? i : win;
+                    lose = s.scores()[i] < s.scores()[lose] ? i : lose;
+                }
+                if (s.scores()[win] - s.scores()[lose] <= tieMargin) {
                     skipped++;
                     continue;
                 }
-                int win = a > b ? 2 * p : 2 * p + 1;
-                int lose = a > b ? 2 * p + 1 : 2 * p;
                 String c = String.format(Locale.ROOT, "images/r%02d-p%03d-chosen.png", r, p);
                 String l = String.format(Locale.ROOT, "images/r%02d-p%03d-rejected.png", r, p);
                 ImageArrays.writePng(s.images().get(win), dir.resolve(c), true);

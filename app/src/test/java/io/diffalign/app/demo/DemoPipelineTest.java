@@ -28,6 +28,15 @@ class DemoPipelineTest {
         return row.winRate().ciLow() > 0.5;
     }
 
+    /**
+     * The lower bound the quick demo's Diffusion-DPO must pass ({@code QuickDemoAlignmentTest}): it
+     * wins more than half of the same-seed comparisons with the base and raises the mean judge score.
+     * A no-op scores exactly 0.5 with zero gain and fails it.
+     */
+    static boolean alignedAboveBase(Scoreboard.Row row) {
+        return row.winRate().rate() > 0.5 && row.judgeScoreGain() > 0;
+    }
+
     @Test
     void tinyDemoWritesEveryArtefactInTheOrdinaryLayouts() throws IOException {
         DemoPipeline.Result r = DemoPipeline.run(
@@ -74,6 +83,7 @@ class DemoPipelineTest {
         assertThat(noop.winRate().rate()).isEqualTo(0.5);
         assertThat(noop.judgeScoreGain()).isZero();
         assertThat(clearlyBetter(noop)).isFalse();
+        assertThat(alignedAboveBase(noop)).isFalse();
     }
 
     @Test
