@@ -75,7 +75,7 @@ public record DemoSize(
      * @return the preset
      */
     public static DemoSize standard() {
-        return new DemoSize("default", 16, new int[] {32, 64}, 8, 1000, 2e-3, 16, 8, 4, 20, 0.05, 400, 5e-5, 2000, 24, 8, 4);
+        return new DemoSize("default", 16, new int[] {32, 64}, 8, 600, 2e-3, 16, 8, 4, 20, 0.05, 200, 5e-5, 2000, 24, 8, 4);
     }
 
     /**
