@@ -136,7 +136,7 @@ public final class DdimInversion {
     }
 
     /** A copy of {@code a} owned by {@code m} (so that ops on it create their results in {@code m}). */
-    private static NDArray inManager(NDArray a, NDManager m) {
+    static NDArray inManager(NDArray a, NDManager m) {
         NDArray d = a.duplicate();
         d.attach(m);
         return d;

@@ -1,6 +1,7 @@
 package io.diffalign.inversion;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import io.diffalign.core.engine.NoGrad;
 import io.diffalign.core.objective.Denoiser;
 import io.diffalign.core.tensor.Ops;
@@ -101,12 +102,21 @@ public final class ReNoiseInversion {
             NDArray z = z0.stopGradient();
             latents.add(z);
             lv[0] = sch.sourceLevel(labels[0]);
+            NDManager outer = z.getManager();
             for (int k = 0; k < steps; k++) {
                 int t = labels[k];
-                NDArray[] out = step(g, z, t, conditioning, z0, k);
-                z = out[0];
-                latents.add(z);
-                preds.add(out[1]);
+                // Each step's iterations live in a step manager, freed after the step, so the memory
+                // of an inversion does not grow with its number of steps (as in DdimInversion).
+                try (NDManager sm = outer.newSubManager()) {
+                    NDArray[] out = step(g, DdimInversion.inManager(z, sm), t,
+                            conditioning == null ? null : DdimInversion.inManager(conditioning, sm),
+                            DdimInversion.inManager(z0, sm), k);
+                    out[0].attach(outer);
+                    out[1].attach(outer);
+                    z = out[0];
+                    latents.add(z);
+                    preds.add(out[1]);
+                }
                 used[k] = t;
                 lv[k + 1] = sch.targetLevel(t);
             }

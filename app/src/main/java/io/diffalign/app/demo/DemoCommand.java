@@ -23,7 +23,7 @@ public final class DemoCommand implements Callable<Integer> {
     String modality;
 
     @Option(names = "--methods", split = ",",
-            description = "alignment methods, comma-separated (default: diffusion-dpo,sft,cdpo,inversion-dpo;"
+            description = "alignment methods, comma-separated (default: diffusion-dpo,sft,cdpo;"
                     + " with --quick: diffusion-dpo,sft)")
     List<String> methods;
 
