@@ -104,6 +104,34 @@ public final class DdimInversion {
             throw new IllegalArgumentException("steps " + steps + " outside [0, " + settings.numSteps() + "]");
         }
         GuidedDenoiser g = new GuidedDenoiser(denoiser, settings.guidanceScale(), unconditional);
+        return trajectory(z0, conditioning, steps, (z, t, cond, clean, index) -> {
+            NDArray eps = g.predict(z, t, cond);
+            return new NDArray[] {scheduler.step(eps, t, z).prevSample(), eps};
+        });
+    }
+
+    /** One inversion step: from latents at one level to the next, with the prediction it used. */
+    @FunctionalInterface
+    interface Step {
+        /**
+         * Runs one step; every argument is owned by the step's manager.
+         *
+         * @param z the latents before the step
+         * @param t the timestep label
+         * @param conditioning the conditional embeddings (or null)
+         * @param z0 the clean latents
+         * @param index the step index
+         * @return {next latents, prediction}
+         */
+        NDArray[] apply(NDArray z, int t, NDArray conditioning, NDArray z0, int index);
+    }
+
+    /**
+     * Runs {@code steps} inversion steps on this inversion's grid and collects the trajectory. Each
+     * step runs in its own manager, freed after the step (only its two results are kept), so the
+     * memory of an inversion does not grow with its number of steps.
+     */
+    InversionTrajectory trajectory(NDArray z0, NDArray conditioning, int steps, Step step) {
         int[] labels = labels();
         return NoGrad.call(() -> {
             List<NDArray> latents = new ArrayList<>();
@@ -116,16 +144,14 @@ public final class DdimInversion {
             NDManager outer = z.getManager();
             for (int i = 0; i < steps; i++) {
                 int t = labels[i];
-                // Each step's model intermediates live in a step manager, freed after the step, so the
-                // memory of an inversion does not grow with its number of steps.
                 try (NDManager sm = outer.newSubManager()) {
-                    NDArray zs = inManager(z, sm);
-                    NDArray eps = g.predict(zs, t, inManager(conditioning, sm)).stopGradient();
-                    NDArray next = scheduler.step(eps, t, zs).prevSample().stopGradient();
-                    eps.attach(outer);
+                    NDArray[] out = step.apply(inManager(z, sm), t, inManager(conditioning, sm), inManager(z0, sm), i);
+                    NDArray next = out[0].stopGradient();
+                    NDArray eps = out[1].stopGradient();
                     next.attach(outer);
-                    preds.add(eps);
+                    eps.attach(outer);
                     latents.add(next);
+                    preds.add(eps);
                     z = next;
                 }
                 used[i] = t;
@@ -135,8 +161,11 @@ public final class DdimInversion {
         });
     }
 
-    /** A copy of {@code a} owned by {@code m} (so that ops on it create their results in {@code m}). */
-    static NDArray inManager(NDArray a, NDManager m) {
+    /** A copy of {@code a} owned by {@code m} (so that ops on it create their results in {@code m}); null stays null. */
+    private static NDArray inManager(NDArray a, NDManager m) {
+        if (a == null) {
+            return null;
+        }
         NDArray d = a.duplicate();
         d.attach(m);
         return d;

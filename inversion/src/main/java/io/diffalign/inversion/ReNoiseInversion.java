@@ -1,13 +1,8 @@
 package io.diffalign.inversion;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import io.diffalign.core.engine.NoGrad;
 import io.diffalign.core.objective.Denoiser;
 import io.diffalign.core.tensor.Ops;
-import io.diffalign.diffusion.schedulers.DDIMInverseScheduler;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * ReNoise inversion (garibida/ReNoise-Inversion {@code inversion_step}) on the DDIM inverse grid.
@@ -92,36 +87,7 @@ public final class ReNoiseInversion {
             throw new IllegalArgumentException("steps " + steps + " outside [0, " + s.numSteps() + "]");
         }
         GuidedDenoiser g = new GuidedDenoiser(denoiser, s.guidanceScale(), unconditional);
-        DDIMInverseScheduler sch = ddim.scheduler();
-        int[] labels = ddim.labels();
-        return NoGrad.call(() -> {
-            List<NDArray> latents = new ArrayList<>();
-            List<NDArray> preds = new ArrayList<>();
-            int[] lv = new int[steps + 1];
-            int[] used = new int[steps];
-            NDArray z = z0.stopGradient();
-            latents.add(z);
-            lv[0] = sch.sourceLevel(labels[0]);
-            NDManager outer = z.getManager();
-            for (int k = 0; k < steps; k++) {
-                int t = labels[k];
-                // Each step's iterations live in a step manager, freed after the step, so the memory
-                // of an inversion does not grow with its number of steps (as in DdimInversion).
-                try (NDManager sm = outer.newSubManager()) {
-                    NDArray[] out = step(g, DdimInversion.inManager(z, sm), t,
-                            conditioning == null ? null : DdimInversion.inManager(conditioning, sm),
-                            DdimInversion.inManager(z0, sm), k);
-                    out[0].attach(outer);
-                    out[1].attach(outer);
-                    z = out[0];
-                    latents.add(z);
-                    preds.add(out[1]);
-                }
-                used[k] = t;
-                lv[k + 1] = sch.targetLevel(t);
-            }
-            return new InversionTrajectory(latents, preds, used, lv);
-        });
+        return ddim.trajectory(z0, conditioning, steps, (z, t, cond, clean, k) -> step(g, z, t, cond, clean, k));
     }
 
     private NDArray[] step(GuidedDenoiser g, NDArray zs, int t, NDArray cond, NDArray z0, int stepIndex) {
