@@ -1,7 +1,8 @@
 package io.diffalign.app;
 
 import io.diffalign.core.check.ConvSelfCheck;
-import java.util.Locale;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.diffalign.app.bench.BenchSupport;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,14 +28,19 @@ public final class SelfCheckCommand implements Callable<Integer> {
             throw new UsageException("--repeats must be at least 1");
         }
         ConvSelfCheck.Result r = ConvSelfCheck.run(repeats);
-        String isa = System.getenv("ONEDNN_MAX_CPU_ISA");
-        System.out.printf(Locale.ROOT,
-                "{\"check\":\"conv2d output and input gradient vs float64\",\"ok\":%s,\"onednn_max_cpu_isa\":%s,"
-                        + "\"checks\":%d,\"worst_case\":\"%s\",\"worst_relative_error\":%s,\"tolerance\":%s}%n",
-                r.ok(), isa == null ? "null" : "\"" + isa + "\"", r.checks(), r.worstCase(),
-                Double.isFinite(r.worstRelativeError()) ? String.format(Locale.ROOT, "%.3g", r.worstRelativeError())
-                        : "\"" + r.worstRelativeError() + "\"",
-                ConvSelfCheck.TOLERANCE);
+        ObjectNode json = BenchSupport.JSON.createObjectNode();
+        json.put("check", "conv2d output and input gradient vs float64");
+        json.put("ok", r.ok());
+        json.put("onednn_max_cpu_isa", System.getenv("ONEDNN_MAX_CPU_ISA"));
+        json.put("checks", r.checks());
+        json.put("worst_case", r.worstCase());
+        if (Double.isFinite(r.worstRelativeError())) {
+            json.put("worst_relative_error", r.worstRelativeError());
+        } else {
+            json.put("worst_relative_error", "infinite (NaN seen)");
+        }
+        json.put("tolerance", ConvSelfCheck.TOLERANCE);
+        System.out.println(json);
         return r.ok() ? 0 : 1;
     }
 }

@@ -178,13 +178,13 @@ public final class TrainRunner {
             LoraSet lora = cfg.useLora() ? LoraInjector.inject(policy, cfg.loraConfig(), m) : null;
             Module trained = lora == null ? policy : lora;
             Denoiser policyDenoiser = policy::forward;
+            DataType refType = TrainParts.referenceDtype(cfg, device);
             Denoiser referenceDenoiser;
             if ("sft".equals(cfg.method())) {
                 referenceDenoiser = null;
             } else if (lora != null) {
                 referenceDenoiser = (x, t, c) -> lora.callDisabled(() -> evalForward(policy, x, t, c));
             } else {
-                DataType refType = TrainParts.referenceDtype(cfg, device);
                 UNet2DConditionModel reference = policy.frozenCopy(m, refType);
                 referenceDenoiser = refType == DataType.FLOAT32
                         ? reference::forward : new ReducedPrecisionDenoiser(reference::forward, refType);
@@ -201,7 +201,7 @@ public final class TrainRunner {
                 }
             });
             long trainableCount = trainable.values().stream().mapToLong(p -> p.getArray().getShape().size()).sum();
-            printPlan(out, cfg, folder, policy, lora, trainableCount, dataset, resolution, lr, prediction, oc);
+            printPlan(out, cfg, folder, policy, lora, trainableCount, dataset, resolution, lr, prediction, oc, refType);
             if (dryRun) {
                 try (NDManager sm = m.newSubManager()) {
                     PreferenceBatch b = source.batch(1, 0, sm);
@@ -294,12 +294,11 @@ public final class TrainRunner {
 
     private static void printPlan(PrintStream out, TrainConfig cfg, DiffusersFolder folder, UNet2DConditionModel policy,
             LoraSet lora, long trainable, PreferenceDataset dataset, int resolution, double lr, PredictionType prediction,
-            ObjectiveConfig oc) {
+            ObjectiveConfig oc, DataType refType) {
         long params = policy.parameterCount();
         // fp32 weights: policy + reference + gradient + two AdamW moments; with LoRA one shared UNet
         // plus the adapters with their gradient and moments.
         boolean frozenReference = lora == null && !cfg.method().equals("sft");
-        DataType refType = TrainParts.referenceDtype(cfg, Engines.parseDevice(cfg.device()));
         double weightsMb = lora == null
                 ? (params * 4.0 * 4 + (frozenReference ? params * (double) refType.getNumOfBytes() : 0)) / 1e6
                 : (params + trainable * 4.0) * 4.0 / 1e6;
