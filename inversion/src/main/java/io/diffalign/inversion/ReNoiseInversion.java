@@ -1,6 +1,7 @@
 package io.diffalign.inversion;
 
 import ai.djl.ndarray.NDArray;
+import io.diffalign.core.engine.NoGrad;
 import io.diffalign.core.objective.Denoiser;
 import io.diffalign.core.tensor.Ops;
 
@@ -88,6 +89,30 @@ public final class ReNoiseInversion {
         }
         GuidedDenoiser g = new GuidedDenoiser(denoiser, s.guidanceScale(), unconditional);
         return ddim.trajectory(z0, conditioning, steps, (z, t, cond, clean, k) -> step(g, z, t, cond, clean, k));
+    }
+
+    /**
+     * One ReNoise inversion step of a batch: from the latents at the source level of grid step
+     * {@code stepIndex} to its target level (no gradient). Running it for step indices 0, 1, ...
+     * gives the same latents as {@link #invert}; rows may join at any step index they have reached.
+     *
+     * @param denoiser the model
+     * @param z {@code (B, C, H, W)} latents before the step
+     * @param stepIndex the grid step (0-based, below the configured number of steps)
+     * @param conditioning conditional embeddings of the rows
+     * @param unconditional unconditional embeddings or null for zeros
+     * @param z0 the rows' clean latents (the noise regularization's reference point)
+     * @return the latents after the step
+     */
+    public NDArray nextLatent(
+            Denoiser denoiser, NDArray z, int stepIndex, NDArray conditioning, NDArray unconditional, NDArray z0) {
+        InversionSettings s = ddim.settings();
+        if (stepIndex < 0 || stepIndex >= s.numSteps()) {
+            throw new IllegalArgumentException("step index " + stepIndex + " outside [0, " + s.numSteps() + ")");
+        }
+        GuidedDenoiser g = new GuidedDenoiser(denoiser, s.guidanceScale(), unconditional);
+        return NoGrad.call(
+                () -> step(g, z, ddim.labels()[stepIndex], conditioning, z0, stepIndex)[0]);
     }
 
     private NDArray[] step(GuidedDenoiser g, NDArray zs, int t, NDArray cond, NDArray z0, int stepIndex) {

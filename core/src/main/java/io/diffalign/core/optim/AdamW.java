@@ -4,7 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.diffalign.core.nn.Parameter;
 import io.diffalign.core.engine.NoGrad;
+import ai.djl.ndarray.types.DataType;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,7 +22,10 @@ import java.util.Map;
  * p  -= (lr / (1 - beta1^k)) * m / (sqrt(v) / sqrt(1 - beta2^k) + eps)
  * </pre>
  *
- * <p>Updates run in place under no-grad; temporaries are closed. Frozen parameters and parameters
+ * <p>Updates run in place under no-grad; temporaries are closed. When libtorch's fused kernel loads
+ * ({@link FusedAdamWKernel}, {@code torch.optim.AdamW(fused=True)}'s) and every updated parameter is
+ * float32 on one device, a step is one engine call for all parameters; otherwise it runs tensor by
+ * tensor with the same arithmetic. Frozen parameters and parameters
  * without a gradient are skipped (their moments are not touched).
  */
 public final class AdamW implements AutoCloseable {
@@ -75,20 +81,69 @@ public final class AdamW implements AutoCloseable {
         return step;
     }
 
-    /** Applies one update to every trainable parameter that has a gradient. */
+    /**
+     * Applies one update to every trainable parameter that has a gradient: in one fused libtorch
+     * call ({@link FusedAdamWKernel}) when it is available and every such parameter is float32 on
+     * one device, else tensor by tensor.
+     */
     public void step() {
         step++;
         final long k = step;
         NoGrad.run(
                 () -> {
+                    List<String> names = new ArrayList<>();
                     for (Map.Entry<String, Parameter> e : params.entrySet()) {
                         Parameter p = e.getValue();
-                        if (!p.isTrainable() || !p.getArray().hasGradient()) {
-                            continue;
+                        if (p.isTrainable() && p.getArray().hasGradient()) {
+                            names.add(e.getKey());
                         }
-                        update(e.getKey(), p.getArray(), k);
+                    }
+                    if (names.isEmpty()) {
+                        return;
+                    }
+                    if (fusedApplies(names)) {
+                        fusedUpdate(names, k);
+                        return;
+                    }
+                    for (String name : names) {
+                        update(name, params.get(name).getArray(), k);
                     }
                 });
+    }
+
+    private boolean fusedApplies(List<String> names) {
+        if (!FusedAdamWKernel.isAvailable()) {
+            return false;
+        }
+        NDArray first = params.get(names.get(0)).getArray();
+        for (String n : names) {
+            NDArray p = params.get(n).getArray();
+            if (p.getDataType() != DataType.FLOAT32 || !p.getDevice().equals(first.getDevice())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void fusedUpdate(List<String> names, long k) {
+        List<NDArray> ps = new ArrayList<>();
+        List<NDArray> gs = new ArrayList<>();
+        List<NDArray> ms = new ArrayList<>();
+        List<NDArray> vs = new ArrayList<>();
+        try (NDManager tmp = stateManager.newSubManager(params.get(names.get(0)).getArray().getDevice())) {
+            for (String name : names) {
+                NDArray p = params.get(name).getArray();
+                NDArray g = p.getGradient();
+                g.attach(tmp);
+                ps.add(p);
+                gs.add(g);
+                ms.add(expAvg.computeIfAbsent(name, n -> zerosFor(p)));
+                vs.add(expAvgSq.computeIfAbsent(name, n -> zerosFor(p)));
+            }
+            NDArray stepTensor = tmp.create((float) k);
+            FusedAdamWKernel.update(ps, gs, ms, vs, stepTensor, lr, config.beta1(), config.beta2(),
+                    config.weightDecay(), config.eps());
+        }
     }
 
     private void update(String name, NDArray p, long k) {

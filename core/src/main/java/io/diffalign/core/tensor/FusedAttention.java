@@ -3,20 +3,11 @@ package io.diffalign.core.tensor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
-import io.diffalign.core.engine.Engines;
-import java.io.ByteArrayOutputStream;
+import io.diffalign.core.engine.TorchScriptModule;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 /**
  * libtorch's fused {@code scaled_dot_product_attention} (flash attention on CPU, with its own
@@ -105,17 +96,7 @@ public final class FusedAttention {
         synchronized (LOCK) {
             if (module == null && loadFailure == null) {
                 try {
-                    Path dir = Files.createTempDirectory("diffalign-sdpa");
-                    Path file = dir.resolve("sdpa.pt");
-                    try (OutputStream os = Files.newOutputStream(file)) {
-                        writeArchive(os);
-                    }
-                    // The module has no parameters; it lives as long as the JVM.
-                    NDManager owner = NDManager.newBaseManager(Engines.ENGINE);
-                    JniUtils.setGraphExecutorOptimize(false);
-                    module = JniUtils.loadModule((PtNDManager) owner, file, false, new String[0], new String[0], false);
-                    Files.deleteIfExists(file);
-                    Files.deleteIfExists(dir);
+                    module = TorchScriptModule.load("sdpa", "Sdpa", CLASS_SOURCE);
                 } catch (IOException | RuntimeException | LinkageError e) {
                     loadFailure = e;
                 }
@@ -131,56 +112,6 @@ public final class FusedAttention {
      * @throws IOException on a write error
      */
     static void writeArchive(OutputStream os) throws IOException {
-        try (ZipOutputStream zip = new ZipOutputStream(os)) {
-            stored(zip, "sdpa/data.pkl", modulePickle());
-            stored(zip, "sdpa/code/__torch__.py", CLASS_SOURCE.getBytes(StandardCharsets.UTF_8));
-            // Protocol 2, empty tuple, stop: no constants.
-            stored(zip, "sdpa/constants.pkl", new byte[] {(byte) 0x80, 2, ')', '.'});
-            stored(zip, "sdpa/version", "3\n".getBytes(StandardCharsets.US_ASCII));
-            stored(zip, "sdpa/byteorder", "little".getBytes(StandardCharsets.US_ASCII));
-        }
-    }
-
-    /** The pickled module object: {@code __torch__.Sdpa} with {@code training=True}, no hook flag. */
-    private static byte[] modulePickle() {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        b.write(0x80); // PROTO
-        b.write(2);
-        b.writeBytes("c__torch__\nSdpa\n".getBytes(StandardCharsets.US_ASCII)); // GLOBAL module class
-        b.write(')'); // EMPTY_TUPLE
-        b.write(0x81); // NEWOBJ
-        b.write('}'); // EMPTY_DICT
-        b.write('('); // MARK
-        unicode(b, "training");
-        b.write(0x88); // NEWTRUE
-        unicode(b, "_is_full_backward_hook");
-        b.write('N'); // NONE
-        b.write('u'); // SETITEMS
-        b.write('b'); // BUILD
-        b.write('.'); // STOP
-        return b.toByteArray();
-    }
-
-    private static void unicode(ByteArrayOutputStream b, String s) {
-        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-        b.write('X'); // BINUNICODE, little-endian 4-byte length
-        b.write(utf8.length & 0xff);
-        b.write((utf8.length >>> 8) & 0xff);
-        b.write((utf8.length >>> 16) & 0xff);
-        b.write((utf8.length >>> 24) & 0xff);
-        b.writeBytes(utf8);
-    }
-
-    private static void stored(ZipOutputStream zip, String name, byte[] data) throws IOException {
-        ZipEntry e = new ZipEntry(name);
-        e.setMethod(ZipEntry.STORED);
-        e.setSize(data.length);
-        e.setCompressedSize(data.length);
-        CRC32 crc = new CRC32();
-        crc.update(data);
-        e.setCrc(crc.getValue());
-        zip.putNextEntry(e);
-        zip.write(data);
-        zip.closeEntry();
+        TorchScriptModule.writeArchive(os, "sdpa", "Sdpa", CLASS_SOURCE);
     }
 }

@@ -17,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class AdamWTest {
     private static final float[][] GRADS = {{0.1f, -0.2f, 0.3f}, {-0.4f, 0.5f, 0f}, {0.2f, 0.2f, -0.1f}};
@@ -38,8 +40,89 @@ class AdamWTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"fused", "foreach-java"})
+    void threeStepsMatchTorchAdamW(String implementation) {
+        String previous = System.getProperty(FusedAdamWKernel.PROPERTY);
+        System.setProperty(FusedAdamWKernel.PROPERTY, implementation);
+        try {
+            threeSteps();
+        } finally {
+            if (previous == null) {
+                System.clearProperty(FusedAdamWKernel.PROPERTY);
+            } else {
+                System.setProperty(FusedAdamWKernel.PROPERTY, previous);
+            }
+        }
+    }
+
     @Test
-    void threeStepsMatchTorchAdamW() {
+    void fusedKernelLoadsInTheBundledLibtorch() {
+        assertThat(FusedAdamWKernel.isAvailable()).as("load failure: %s", FusedAdamWKernel.loadFailure()).isTrue();
+    }
+
+    @Test
+    void fusedEqualsPerTensorOnManyShapes() {
+        long[][] shapes = {{7}, {3, 5}, {4, 2, 3, 3}, {1}, {64}};
+        float[][] fused = run(shapes, "fused");
+        float[][] java = run(shapes, "foreach-java");
+        for (int i = 0; i < shapes.length; i++) {
+            for (int j = 0; j < fused[i].length; j++) {
+                assertThat((double) fused[i][j]).as("tensor %d element %d", i, j)
+                        .isCloseTo(java[i][j], within(1e-6 * Math.max(1, Math.abs(java[i][j]))));
+            }
+        }
+    }
+
+    /** Five AdamW steps on seeded parameters and gradients with one implementation; the final values. */
+    private static float[][] run(long[][] shapes, String implementation) {
+        String previous = System.getProperty(FusedAdamWKernel.PROPERTY);
+        System.setProperty(FusedAdamWKernel.PROPERTY, implementation);
+        try (NDManager m = NDManager.newBaseManager(Engines.ENGINE)) {
+            java.util.Random rnd = new java.util.Random(3);
+            Map<String, Parameter> params = new LinkedHashMap<>();
+            for (int i = 0; i < shapes.length; i++) {
+                ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(shapes[i]);
+                float[] v = new float[(int) shape.size()];
+                for (int j = 0; j < v.length; j++) {
+                    v[j] = (float) rnd.nextGaussian();
+                }
+                params.put("p" + i, new Parameter("p" + i, m.create(v, shape)));
+            }
+            try (AdamW opt = new AdamW(params, new AdamWConfig(0.05, 0.9, 0.99, 1e-8, 0.1), m)) {
+                for (int k = 0; k < 5; k++) {
+                    opt.zeroGrad();
+                    try (GradientCollector c = Engine.getInstance().newGradientCollector()) {
+                        NDArray loss = null;
+                        for (Parameter p : params.values()) {
+                            float[] g = new float[(int) p.getArray().size()];
+                            for (int j = 0; j < g.length; j++) {
+                                g[j] = (float) rnd.nextGaussian();
+                            }
+                            NDArray term = p.getArray().mul(m.create(g, p.getArray().getShape())).sum();
+                            loss = loss == null ? term : loss.add(term);
+                        }
+                        c.backward(loss);
+                    }
+                    opt.step();
+                }
+            }
+            float[][] out = new float[shapes.length][];
+            int i = 0;
+            for (Parameter p : params.values()) {
+                out[i++] = p.getArray().toFloatArray();
+            }
+            return out;
+        } finally {
+            if (previous == null) {
+                System.clearProperty(FusedAdamWKernel.PROPERTY);
+            } else {
+                System.setProperty(FusedAdamWKernel.PROPERTY, previous);
+            }
+        }
+    }
+
+    private static void threeSteps() {
         try (NDManager m = NDManager.newBaseManager(Engines.ENGINE)) {
             Parameter p = new Parameter("weight", m.create(new float[] {0.5f, -1.0f, 2.0f}));
             Parameter frozen = new Parameter("frozen", m.create(new float[] {3f}));

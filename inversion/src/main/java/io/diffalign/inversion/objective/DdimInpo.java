@@ -52,20 +52,12 @@ public final class DdimInpo extends InvertedNoiseDpo {
     }
 
     @Override
-    protected NDArray invertPair(Denoiser policy, NDArray z0, NDArray cond, int steps, Random rnd) {
+    protected NDArray invertStep(Denoiser policy, NDArray z, NDArray z0, NDArray cond, int stepIndex, Random rnd) {
         GuidedDenoiser g = new GuidedDenoiser(policy, settings.guidanceScale(), null);
         DDIMInverseScheduler s = ddim.scheduler();
-        int[] labels = ddim.labels();
-        NDArray z = z0;
-        for (int i = 0; i < steps; i++) {
-            int t = labels[i];
-            NDArray eps = g.predict(z, t, cond);
-            z = s.step(eps, t, z).prevSample();
-            if (eta > 0) {
-                z = injectNoise(z, s.sourceLevel(t), s.targetLevel(t), eta, rnd);
-            }
-        }
-        return z;
+        int t = ddim.labels()[stepIndex];
+        NDArray next = s.step(g.predict(z, t, cond), t, z).prevSample();
+        return eta > 0 ? injectNoise(next, s.sourceLevel(t), s.targetLevel(t), eta, rnd) : next;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.diffalign.inversion.objective;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import io.diffalign.core.engine.NoGrad;
 import io.diffalign.core.objective.Denoiser;
 import io.diffalign.core.objective.DiffusionDpoLoss;
@@ -49,16 +50,95 @@ public abstract class InvertedNoiseDpo implements io.diffalign.core.objective.Pr
     }
 
     /**
-     * Inverts the two rows of one pair (winner, loser) with the policy over {@code steps} labels.
+     * One inversion step of the rows still inverting, with the policy (no gradient).
+     *
+     * @param policy the current model
+     * @param z {@code (R, C, H, W)} the rows' latents at the source level of grid step {@code stepIndex}
+     * @param z0 {@code (R, C, H, W)} the rows' clean latents
+     * @param cond {@code (R, L, D)} the rows' conditioning
+     * @param stepIndex the grid step
+     * @param rnd the step's random source (for optional noise injection)
+     * @return the rows' latents after the step
+     */
+    protected abstract NDArray invertStep(Denoiser policy, NDArray z, NDArray z0, NDArray cond, int stepIndex,
+            Random rnd);
+
+    /**
+     * Inverts every row over its own number of grid steps, batching the rows still inverting at each
+     * step into one model call (so a batch of pairs costs at most the grid's number of calls, not one
+     * per pair and step). Each step's temporaries are freed after the step.
      *
      * @param policy the current model (no gradient)
-     * @param z0 {@code (2, C, H, W)}
-     * @param cond {@code (2, L, D)}
-     * @param steps how many grid steps
-     * @param rnd the pair's random source (for optional noise injection)
-     * @return the inverted latents {@code (2, C, H, W)}
+     * @param z0 {@code (R, C, H, W)} clean latents
+     * @param cond {@code (R, L, D)} conditioning
+     * @param steps per row, how many grid steps (0 keeps the row as is)
+     * @param rnd the random source
+     * @return {@code (R, C, H, W)} the inverted latents, owned by {@code z0}'s manager
      */
-    protected abstract NDArray invertPair(Denoiser policy, NDArray z0, NDArray cond, int steps, Random rnd);
+    public NDArray invertRows(Denoiser policy, NDArray z0, NDArray cond, int[] steps, Random rnd) {
+        int rows = steps.length;
+        if (z0.getShape().get(0) != rows || cond.getShape().get(0) != rows) {
+            throw new IllegalArgumentException("steps has " + rows + " rows, latents " + z0.getShape()
+                    + ", conditioning " + cond.getShape());
+        }
+        return NoGrad.call(() -> {
+            NDManager outer = z0.getManager();
+            NDArray[] z = new NDArray[rows];
+            int max = 0;
+            for (int r = 0; r < rows; r++) {
+                z[r] = z0.get(r + ":" + (r + 1));
+                max = Math.max(max, steps[r]);
+            }
+            for (int i = 0; i < max; i++) {
+                int stepIndex = i;
+                int[] active = java.util.stream.IntStream.range(0, rows).filter(r -> steps[r] > stepIndex).toArray();
+                try (NDManager sm = outer.newSubManager()) {
+                    NDArray next = invertStep(policy, rows(z, active, sm), select(z0, active, sm),
+                            select(cond, active, sm), i, rnd);
+                    for (int k = 0; k < active.length; k++) {
+                        NDArray row = next.get(k + ":" + (k + 1));
+                        row.attach(outer);
+                        z[active[k]].close();
+                        z[active[k]] = row;
+                    }
+                }
+            }
+            NDArray out = Ops.concat(0, z);
+            if (rows > 1) {
+                for (NDArray r : z) {
+                    r.close();
+                }
+            }
+            return out;
+        });
+    }
+
+    /** The listed rows of per-row arrays, concatenated into a fresh array owned by {@code m}. */
+    private static NDArray rows(NDArray[] perRow, int[] idx, NDManager m) {
+        NDArray[] picked = new NDArray[idx.length];
+        for (int k = 0; k < idx.length; k++) {
+            picked[k] = perRow[idx[k]];
+        }
+        NDArray out = idx.length == 1 ? picked[0].duplicate() : Ops.concat(0, picked);
+        out.attach(m);
+        return out;
+    }
+
+    /** The listed rows of a batch, as a fresh array owned by {@code m}. */
+    private static NDArray select(NDArray batch, int[] idx, NDManager m) {
+        NDArray[] picked = new NDArray[idx.length];
+        for (int k = 0; k < idx.length; k++) {
+            picked[k] = batch.get(idx[k] + ":" + (idx[k] + 1));
+        }
+        NDArray out = idx.length == 1 ? picked[0] : Ops.concat(0, picked);
+        out.attach(m);
+        if (idx.length > 1) {
+            for (NDArray p : picked) {
+                p.close();
+            }
+        }
+        return out;
+    }
 
     /**
      * Orders the pairs and gives each its logit scale ({@code inside = scale_p * (model_diff -
@@ -105,42 +185,35 @@ public abstract class InvertedNoiseDpo implements io.diffalign.core.objective.Pr
         for (int p = 0; p < b; p++) {
             t[p] = rnd.nextInt(context.schedule().numTrainTimesteps());
         }
-        NDArray[] noisyW = new NDArray[b];
-        NDArray[] noisyL = new NDArray[b];
-        NDArray[] targetW = new NDArray[b];
-        NDArray[] targetL = new NDArray[b];
+        NDArray[] winners = new NDArray[b];
+        NDArray[] losers = new NDArray[b];
+        int[] steps = new int[2 * b];
+        float[] sqrtAlpha = new float[2 * b];
+        float[] sqrtOneMinusAlpha = new float[2 * b];
         for (int p = 0; p < b; p++) {
             NDArray w = batch.winners().get(p).expandDims(0);
             NDArray l = batch.losers().get(p).expandDims(0);
-            if (plan.swap()[p]) {
-                NDArray tmp = w;
-                w = l;
-                l = tmp;
-            }
-            NDArray z0 = Ops.concat(0, w, l);
-            NDArray c = batch.conditioning().get(p).expandDims(0);
-            NDArray cond = Ops.concat(0, c, c);
-            int steps = stepsBelow(t[p]);
-            final int tp = t[p];
-            NDArray[] res = NoGrad.call(() -> {
-                NDArray x = invertPair(context.policy(), z0, cond, steps, rnd).stopGradient();
-                double a = context.schedule().alphaCumprod(tp);
-                NDArray eps = Ops.divScalar(x.sub(Ops.scale(z0, Math.sqrt(a))), Math.sqrt(1 - a));
-                return new NDArray[] {x, eps.stopGradient()};
-            });
-            noisyW[p] = res[0].get("0:1");
-            noisyL[p] = res[0].get("1:2");
-            targetW[p] = res[1].get("0:1");
-            targetL[p] = res[1].get("1:2");
+            winners[p] = plan.swap()[p] ? l : w;
+            losers[p] = plan.swap()[p] ? w : l;
+            double a = context.schedule().alphaCumprod(t[p]);
+            steps[p] = steps[b + p] = stepsBelow(t[p]);
+            sqrtAlpha[p] = sqrtAlpha[b + p] = (float) Math.sqrt(a);
+            sqrtOneMinusAlpha[p] = sqrtOneMinusAlpha[b + p] = (float) Math.sqrt(1 - a);
         }
-        NDArray noisy = Ops.concat(0, concatAll(noisyW, noisyL));
-        NDArray target = Ops.concat(0, concatAll(targetW, targetL));
+        NDArray z0 = Ops.concat(0, concatAll(winners, losers));
+        NDArray cond2 = Ops.concat(0, batch.conditioning(), batch.conditioning());
+        long[] perRowDims = new long[z0.getShape().dimension()];
+        java.util.Arrays.fill(perRowDims, 1L);
+        perRowDims[0] = 2L * b;
+        Shape perRow = new Shape(perRowDims);
+        NDArray noisy = invertRows(context.policy(), z0, cond2, steps, rnd).stopGradient();
+        NDArray target = NoGrad.call(() -> noisy.sub(z0.mul(m.create(sqrtAlpha, perRow)))
+                .div(m.create(sqrtOneMinusAlpha, perRow)).stopGradient());
         long[] labels = new long[2 * b];
         for (int p = 0; p < b; p++) {
             labels[p] = t[p];
             labels[b + p] = t[p];
         }
-        NDArray cond2 = Ops.concat(0, batch.conditioning(), batch.conditioning());
         NDArray modelPred = context.policy().predict(noisy, m.create(labels), cond2);
         NDArray refPred = NoGrad.call(() -> reference.predict(noisy, m.create(labels), cond2).stopGradient());
         return lossOnPredictions(modelPred, refPred, target, plan.scale(), beta);

@@ -85,8 +85,8 @@ public final class SmpoInversion extends InvertedNoiseDpo {
     }
 
     @Override
-    protected NDArray invertPair(Denoiser policy, NDArray z0, NDArray cond, int steps, Random rnd) {
-        return renoise.invert(policy, z0, cond, null, steps).finalLatent();
+    protected NDArray invertStep(Denoiser policy, NDArray z, NDArray z0, NDArray cond, int stepIndex, Random rnd) {
+        return renoise.nextLatent(policy, z, stepIndex, cond, null, z0);
     }
 
     @Override
