@@ -10,11 +10,11 @@ import io.diffalign.audio.dsp.Fft;
  * <ul>
  *   <li>register: the share of the clip's spectral energy inside the prompt's band ({@link
  *       #LOW_BAND} or {@link #HIGH_BAND} Hz);
- *   <li>length: {@code 1 - |active - expected| / 0.5}, where active is the share of frames within
- *       10 dB of the loudest frame and expected the spec's sounding fraction;
- *   <li>contour: {@code 1 - |d - target| / |chirp target|}, where d is the mean log2 peak
- *       frequency of the last third of the active frames minus that of the first third and the
- *       target is two thirds of the spec's octave span (0 for a steady tone).
+ *   <li>length: {@code exp(-(active - expected)^2 / (2 * 0.2^2))}, where active is the share of
+ *       frames within 10 dB of the loudest frame and expected the spec's sounding fraction;
+ *   <li>contour: {@code exp(-(d - target)^2 / (2 * 0.3^2))}, where d (octaves) is the mean log2
+ *       peak frequency of the last third of the active frames minus that of the first third and
+ *       the target is two thirds of the spec's octave span (0 for a steady tone).
  * </ul>
  *
  * Silence (RMS below {@link #SILENCE_RMS}) scores 0. The judge only labels samples; training never
@@ -33,6 +33,10 @@ public final class ToneJudge {
     public static final double MIN_HZ = 60;
     /** Clips quieter than this RMS score 0. */
     public static final double SILENCE_RMS = 1e-4;
+    /** Width of the length agreement (share of the clip). */
+    public static final double LENGTH_SIGMA = 0.2;
+    /** Width of the contour agreement (octaves). */
+    public static final double CONTOUR_SIGMA = 0.3;
     /** A frame is active within this ratio of the loudest frame's energy (-10 dB). */
     public static final double ACTIVE_RATIO = 0.1;
 
@@ -148,7 +152,7 @@ public final class ToneJudge {
                 active[n++] = t;
             }
         }
-        double length = clamp01(1 - Math.abs((double) n / frames - spec.soundingFraction()) / 0.5);
+        double length = gauss((double) n / frames - spec.soundingFraction(), LENGTH_SIGMA);
         double contour;
         int third = n / 3;
         if (third < 1) {
@@ -162,7 +166,7 @@ public final class ToneJudge {
             }
             double d = (last - first) / third;
             double target = spec.octaves() * 2.0 / 3.0;
-            contour = clamp01(1 - Math.abs(d - target) / (ToneSpec.CHIRP_OCTAVES * 2.0 / 3.0));
+            contour = gauss(d - target, CONTOUR_SIGMA);
         }
         return new Verdict(register, length, contour);
     }
@@ -171,7 +175,7 @@ public final class ToneJudge {
         return Math.log(hz) / Math.log(2);
     }
 
-    private static double clamp01(double v) {
-        return Math.max(0, Math.min(1, v));
+    private static double gauss(double x, double sigma) {
+        return Math.exp(-x * x / (2 * sigma * sigma));
     }
 }
