@@ -49,7 +49,7 @@ public final class AudioDemoPipeline {
     static final List<String> OWNED = List.of("data", "init-model", "base", "runs", "eval", "samples", "audio");
 
     /** Width of the VAE-training batch. */
-    static final int VAE_BATCH = 16;
+    static final int VAE_BATCH = 8;
 
     private AudioDemoPipeline() {}
 
@@ -92,7 +92,12 @@ public final class AudioDemoPipeline {
             TinyAudioModelFactory.create(init, new TinyAudioModelFactory.Options(true, false, size.frames(),
                     size.channels(), cfg.seed()), m);
             vae = MelVaeTrainer.train(init, mels(sft, stft.waveform()),
-                    new MelVaeTrainer.Options(size.vaeSteps(), VAE_BATCH, 2e-3, 1e-4, cfg.seed()), m);
+                    new MelVaeTrainer.Options(size.vaeSteps(), VAE_BATCH, 2e-3, 1e-4, cfg.seed()), m, (step, mse) -> {
+                        if (step % 50 == 0) {
+                            log.printf(Locale.ROOT, "    mel VAE step %d/%d: reconstruction MSE %.3f%n", step,
+                                    size.vaeSteps(), mse);
+                        }
+                    });
         }
         log.printf(Locale.ROOT, "    mel VAE fitted: reconstruction MSE %.3f -> %.3f, scaling factor %.3f%n",
                 vae.firstLoss(), vae.finalLoss(), vae.scalingFactor());

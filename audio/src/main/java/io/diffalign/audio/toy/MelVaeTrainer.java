@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.BiConsumer;
 
 /**
  * Trains the mel VAE of an audio model folder as an autoencoder on log-mel spectrograms (mean
@@ -70,10 +71,12 @@ public final class MelVaeTrainer {
      * @param mels log-mel spectrograms {@code [T][nMels]} of the model's clip length
      * @param options the budget
      * @param manager a manager on the training device
+     * @param onStep receives (step, reconstruction error) after every step, or null
      * @return what training reached
      * @throws IOException on read/write failure
      */
-    public static Result train(Path model, List<float[][]> mels, Options options, NDManager manager) throws IOException {
+    public static Result train(Path model, List<float[][]> mels, Options options, NDManager manager,
+            BiConsumer<Integer, Double> onStep) throws IOException {
         if (mels.isEmpty()) {
             throw new IllegalArgumentException("no spectrograms to train on");
         }
@@ -114,6 +117,9 @@ public final class MelVaeTrainer {
                     opt.zeroGrad();
                     if (step == 0) {
                         first = rec;
+                    }
+                    if (onStep != null) {
+                        onStep.accept(step + 1, rec);
                     }
                     if (step >= tailFrom) {
                         tail += rec;
