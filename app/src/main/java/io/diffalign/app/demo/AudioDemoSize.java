@@ -69,8 +69,8 @@ public record AudioDemoSize(
      * @return the preset
      */
     public static AudioDemoSize quick() {
-        return new AudioDemoSize("quick", 48, new int[] {32, 64}, 8, 300, 400, 2e-3, 8, 4, 4, 10, 0.02, 200, 5e-5,
-                2000, 4, 8, 2);
+        return new AudioDemoSize("quick", 48, new int[] {32, 64}, 8, 200, 300, 2e-3, 8, 8, 4, 10, 0.02, 200, 5e-5,
+                2000, 4, 24, 2);
     }
 
     /**
@@ -79,8 +79,8 @@ public record AudioDemoSize(
      * @return the preset
      */
     public static AudioDemoSize standard() {
-        return new AudioDemoSize("default", 48, new int[] {32, 64}, 16, 600, 800, 2e-3, 16, 8, 4, 20, 0.02, 300, 5e-5,
-                2000, 4, 16, 4);
+        return new AudioDemoSize("default", 48, new int[] {32, 64}, 16, 400, 600, 2e-3, 16, 12, 4, 20, 0.02, 300, 5e-5,
+                2000, 4, 32, 4);
     }
 
     /**

@@ -11,7 +11,7 @@ import io.diffalign.audio.dsp.Fft;
  *   <li>register: the share of the clip's spectral energy inside the prompt's band ({@link
  *       #LOW_BAND} or {@link #HIGH_BAND} Hz);
  *   <li>length: {@code exp(-(active - expected)^2 / (2 * 0.2^2))}, where active is the share of
- *       frames within 10 dB of the loudest frame and expected the spec's sounding fraction;
+ *       frames within 20 dB of the loudest frame and expected the spec's sounding fraction;
  *   <li>contour: {@code exp(-(d - target)^2 / (2 * 0.3^2))}, where d (octaves) is the mean log2
  *       peak frequency of the last third of the active frames minus that of the first third and
  *       the target is two thirds of the spec's octave span (0 for a steady tone).
@@ -37,8 +37,8 @@ public final class ToneJudge {
     public static final double LENGTH_SIGMA = 0.2;
     /** Width of the contour agreement (octaves). */
     public static final double CONTOUR_SIGMA = 0.3;
-    /** A frame is active within this ratio of the loudest frame's energy (-10 dB). */
-    public static final double ACTIVE_RATIO = 0.1;
+    /** A frame is active within this ratio of the loudest frame's energy (-20 dB). */
+    public static final double ACTIVE_RATIO = 0.01;
 
     private final int sampleRate;
     private final Fft fft = new Fft(FRAME);
