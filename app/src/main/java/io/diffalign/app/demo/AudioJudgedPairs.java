@@ -10,6 +10,7 @@ import io.diffalign.core.train.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -40,7 +41,7 @@ public final class AudioJudgedPairs {
      * @return what was written
      * @throws IOException on read/write failure
      */
-    public static JudgedPairs.Written write(Path model, java.util.List<ToneSpec> specs, int rounds, int candidates,
+    public static JudgedPairs.Written write(Path model, List<ToneSpec> specs, int rounds, int candidates,
             int steps, double tieMargin, long seed, Path dir, Device device) throws IOException {
         if (candidates < 2) {
             throw new IllegalArgumentException("candidates must be at least 2, got " + candidates);
