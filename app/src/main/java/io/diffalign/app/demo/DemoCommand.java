@@ -14,17 +14,18 @@ import picocli.CommandLine.Parameters;
         name = "demo",
         mixinStandardHelpOptions = true,
         description = {
-            "Train a tiny text-to-image model on coloured shapes, sample preference pairs from it, label them with a"
-                    + " pixel judge, align it with each method and score judge win rates on held-out prompts.",
+            "Train a tiny text-to-image model on coloured shapes (image) or a tiny text-to-audio model on synthetic"
+                    + " tones (audio), sample preference pairs from it, label them with a built-in judge (pixels or"
+                    + " waveform FFT), align it with each method and score judge win rates on held-out prompts.",
             "Writes data, models, runs, scoreboard.json and report.html under --out."
         })
 public final class DemoCommand implements Callable<Integer> {
-    @Parameters(index = "0", arity = "0..1", defaultValue = "image", description = "modality: image (default)")
+    @Parameters(index = "0", arity = "0..1", defaultValue = "image", description = "modality: image (default) or audio")
     String modality;
 
     @Option(names = "--methods", split = ",",
             description = "alignment methods, comma-separated (default: diffusion-dpo,sft,cdpo;"
-                    + " with --quick: diffusion-dpo,sft)")
+                    + " with --quick: diffusion-dpo,sft; audio: diffusion-dpo,sft)")
     List<String> methods;
 
     @Option(names = "--quick", description = "a few minutes on two CPU cores (default: the full demo, < 20 min)")
@@ -42,10 +43,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if ("audio".equals(modality)) {
-            throw new UsageException("the audio demo is not available yet; run `diffalign demo image`");
+            return audio();
         }
         if (!"image".equals(modality)) {
-            throw new UsageException("unknown demo '" + modality + "'; the available demo is: image");
+            throw new UsageException("unknown demo '" + modality + "'; the available demos are: image, audio");
         }
         List<String> chosen = methods == null ? (quick ? DemoConfig.QUICK_METHODS : DemoConfig.DEFAULT_METHODS)
                 : methods.stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
@@ -58,6 +59,21 @@ public final class DemoCommand implements Callable<Integer> {
         System.out.println("diffalign demo " + modality + " (" + cfg.size().name() + "), methods "
                 + String.join(",", cfg.methods()) + ", output " + out.toAbsolutePath());
         DemoPipeline.run(cfg, System.out);
+        return 0;
+    }
+
+    private Integer audio() throws IOException {
+        List<String> chosen = methods == null ? AudioDemoConfig.DEFAULT_METHODS
+                : methods.stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
+        AudioDemoConfig cfg;
+        try {
+            cfg = new AudioDemoConfig(out, chosen, quick ? AudioDemoSize.quick() : AudioDemoSize.standard(), seed, device);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        System.out.println("diffalign demo audio (" + cfg.size().name() + "), methods "
+                + String.join(",", cfg.methods()) + ", output " + out.toAbsolutePath());
+        AudioDemoPipeline.run(cfg, System.out);
         return 0;
     }
 }

@@ -87,8 +87,9 @@ class DemoPipelineTest {
     }
 
     @Test
-    void demoCommandRejectsAudioAndUnknownMethodsAsUsageErrors() {
-        assertThat(Main.run("demo", "audio", "--out", tmp.toString())).isEqualTo(2);
+    void demoCommandRejectsUnknownModalitiesAndMethodsAsUsageErrors() {
+        assertThat(Main.run("demo", "video", "--out", tmp.toString())).isEqualTo(2);
+        assertThat(Main.run("demo", "audio", "--methods", "kto", "--out", tmp.toString())).isEqualTo(2);
         assertThat(Main.run("demo", "--methods", "diffusion-dpo,nope", "--out", tmp.toString())).isEqualTo(2);
     }
 }

@@ -1,0 +1,116 @@
+package io.diffalign.app.demo;
+
+import io.diffalign.audio.toy.ToneSpec;
+import java.util.Locale;
+
+/**
+ * How big an audio demo run is: model, data and training budgets of every stage.
+ *
+ * @param name the preset name
+ * @param frames clip length in mel frames (a multiple of 8; 48 = 0.48 s at 16 kHz)
+ * @param channels the tiny UNet's two block widths
+ * @param baseCopies jittered renderings of every tone spec in the base SFT dataset
+ * @param vaeSteps optimizer steps of the mel VAE (trained once, before the UNet)
+ * @param baseSteps base SFT optimizer steps
+ * @param baseLr base SFT learning rate
+ * @param batchSize pairs per training batch (base and alignment)
+ * @param pairRounds sampling rounds over the train prompts when making preference pairs
+ * @param pairCandidates clips sampled per prompt and round; the judge's best and worst form the pair
+ * @param samplingSteps DDIM steps of every sampling (no guidance)
+ * @param tieMargin judge-score difference at or below which a sampled pair is skipped as a near-tie
+ * @param alignSteps alignment optimizer steps per method
+ * @param alignLr alignment learning rate
+ * @param beta the DPO beta of the preference methods
+ * @param heldOutPrompts tone specs held out of the preference data (of 12)
+ * @param evalSeeds seeds per held-out prompt at evaluation
+ * @param heldOutPairRounds sampling rounds over held-out prompts for the held-out labelled pairs
+ */
+public record AudioDemoSize(
+        String name,
+        int frames,
+        int[] channels,
+        int baseCopies,
+        int vaeSteps,
+        int baseSteps,
+        double baseLr,
+        int batchSize,
+        int pairRounds,
+        int pairCandidates,
+        int samplingSteps,
+        double tieMargin,
+        int alignSteps,
+        double alignLr,
+        double beta,
+        int heldOutPrompts,
+        int evalSeeds,
+        int heldOutPairRounds) {
+
+    /** Validates. */
+    public AudioDemoSize {
+        if (frames < 8 || frames % 8 != 0) {
+            throw new IllegalArgumentException("frames must be a positive multiple of 8");
+        }
+        if (pairCandidates < 2) {
+            throw new IllegalArgumentException("pair candidates must be at least 2");
+        }
+        if (baseCopies < 1 || vaeSteps < 1 || baseSteps < 1 || batchSize < 1 || pairRounds < 1 || samplingSteps < 1
+                || alignSteps < 1 || evalSeeds < 1 || heldOutPairRounds < 1) {
+            throw new IllegalArgumentException("every count must be at least 1");
+        }
+        if (heldOutPrompts < 1 || heldOutPrompts >= ToneSpec.all().size()) {
+            throw new IllegalArgumentException("held-out prompts must leave train prompts");
+        }
+        channels = channels.clone();
+    }
+
+    /**
+     * The preset for {@code --quick}: under five minutes on two CPU cores.
+     *
+     * @return the preset
+     */
+    public static AudioDemoSize quick() {
+        return new AudioDemoSize("quick", 48, new int[] {32, 64}, 8, 200, 300, 2e-3, 8, 8, 4, 10, 0.02, 200, 5e-5,
+                2000, 4, 24, 2);
+    }
+
+    /**
+     * The default preset: more data and steps (under twenty minutes on two CPU cores).
+     *
+     * @return the preset
+     */
+    public static AudioDemoSize standard() {
+        return new AudioDemoSize("default", 48, new int[] {32, 64}, 16, 400, 600, 2e-3, 16, 12, 4, 20, 0.02, 300, 5e-5,
+                2000, 4, 32, 4);
+    }
+
+    /**
+     * A smoke-test preset (16-frame clips, a handful of steps): exercises every stage in seconds but
+     * aligns nothing measurable.
+     *
+     * @return the preset
+     */
+    public static AudioDemoSize tiny() {
+        return new AudioDemoSize("tiny", 16, new int[] {16, 32}, 1, 3, 4, 2e-3, 4, 1, 2, 2, 0.0, 2, 1e-4, 5000, 4, 1,
+                1);
+    }
+
+    /**
+     * A preset by name.
+     *
+     * @param name {@code quick}, {@code default} or {@code tiny}
+     * @return the preset
+     */
+    public static AudioDemoSize named(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "quick" -> quick();
+            case "default", "standard" -> standard();
+            case "tiny" -> tiny();
+            default -> throw new IllegalArgumentException("unknown audio demo size " + name + " (quick, default or tiny)");
+        };
+    }
+
+    @Override
+    public int[] channels() {
+        return channels.clone();
+    }
+}
