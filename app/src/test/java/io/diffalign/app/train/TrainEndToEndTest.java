@@ -15,6 +15,7 @@ import io.diffalign.core.data.PreferenceDatasets;
 import io.diffalign.core.engine.Engines;
 import io.diffalign.core.objective.ObjectiveContext;
 import io.diffalign.core.objective.PredictionType;
+import io.diffalign.core.objective.PreferenceObjective;
 import io.diffalign.diffusion.models.unet.UNet2DConditionModel;
 import io.diffalign.diffusion.pipeline.DiffusersFolder;
 import io.diffalign.diffusion.pipeline.TinyPipelineFactory;
@@ -35,6 +36,15 @@ class TrainEndToEndTest {
     @TempDir Path tmp;
 
     static double heldOutAccuracy(Path base, Path trained, Path heldOutManifest) throws IOException {
+        return heldOutAccuracy(base, trained, heldOutManifest, null);
+    }
+
+    /**
+     * Held-out implicit accuracy of {@code trained} against {@code base} by {@code objective}'s own
+     * logit (Diffusion-DPO's when null), 2 batches of 8 pairs x 4 draws.
+     */
+    static double heldOutAccuracy(Path base, Path trained, Path heldOutManifest, PreferenceObjective objective)
+            throws IOException {
         try (NDManager m = NDManager.newBaseManager(Engines.ENGINE)) {
             DiffusersFolder ref = DiffusersFolder.open(base);
             DiffusersFolder pol = DiffusersFolder.open(trained);
@@ -49,7 +59,8 @@ class TrainEndToEndTest {
                     null, new PromptEncoder(text, ref.loadTokenizer(), m), res, true, 0);
             var ctx = new ObjectiveContext(policy::forward, reference::forward,
                     NoiseSchedule.of(ref.schedulerConfig()), PredictionType.EPSILON);
-            return HeldOutEvaluator.implicitAccuracy(ctx, source, ds.size() / 8, 4, 123, m);
+            return objective == null ? HeldOutEvaluator.implicitAccuracy(ctx, source, ds.size() / 8, 4, 123, m)
+                    : HeldOutEvaluator.implicitAccuracy(objective, ctx, source, ds.size() / 8, 4, 123, m);
         }
     }
 

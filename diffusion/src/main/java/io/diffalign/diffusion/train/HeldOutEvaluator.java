@@ -6,6 +6,7 @@ import io.diffalign.core.objective.DiffusionDpo;
 import io.diffalign.core.objective.ObjectiveContext;
 import io.diffalign.core.objective.ObjectiveOutput;
 import io.diffalign.core.objective.PreferenceBatch;
+import io.diffalign.core.objective.PreferenceObjective;
 
 /**
  * Held-out implicit accuracy: the share of held-out pairs (over several fixed noise/timestep
@@ -29,7 +30,26 @@ public final class HeldOutEvaluator {
      */
     public static double implicitAccuracy(ObjectiveContext context, ImagePreferenceSource heldOut, int batches,
             int draws, long seed, NDManager manager) {
-        DiffusionDpo dpo = new DiffusionDpo(5000);
+        return implicitAccuracy(new DiffusionDpo(5000), context, heldOut, batches, draws, seed, manager);
+    }
+
+    /**
+     * Held-out implicit accuracy by a method's own logit: the share of held-out pairs and draws on
+     * which {@code objective}'s {@code implicit_accuracy} metric is 1 (for the inversion methods, the
+     * logit on the pair's inverted latents; for Diffusion-DPO, on fresh forward noise).
+     *
+     * @param objective the objective whose implicit reward is compared
+     * @param context policy, reference, schedule, prediction type
+     * @param heldOut a source of held-out batches (step 1..batches, micro 0)
+     * @param batches how many held-out batches to read
+     * @param draws noise/timestep draws per batch
+     * @param seed the seed of the draws (fixed across evaluations)
+     * @param manager a manager for temporaries
+     * @return the mean implicit accuracy in [0, 1]
+     */
+    public static double implicitAccuracy(PreferenceObjective objective, ObjectiveContext context,
+            ImagePreferenceSource heldOut, int batches, int draws, long seed, NDManager manager) {
+        PreferenceObjective dpo = objective;
         double sum = 0;
         int n = 0;
         for (int b = 1; b <= batches; b++) {
