@@ -25,6 +25,35 @@ public record DemoConfig(Path out, List<String> methods, DemoSize size, long see
     /** The default methods of {@code --quick}: Diffusion-DPO and the SFT baseline (under 5 minutes). */
     public static final List<String> QUICK_METHODS = List.of("diffusion-dpo", "sft");
 
+    /** The word {@code --methods} accepts for every method diffalign trains. */
+    public static final String ALL = "all";
+
+    /** Inversion steps the demo gives the inversion methods (InPO/SmPO's released grid; Inversion-DPO's 80 do not fit). */
+    public static final int INVERSION_STEPS = 10;
+
+    /**
+     * Every method diffalign trains, Diffusion-DPO first: core's objectives, then the inversion ones.
+     *
+     * @return the names
+     */
+    public static List<String> allMethods() {
+        List<String> all = new java.util.ArrayList<>(Objectives.names());
+        all.remove("diffusion-dpo");
+        all.add(0, "diffusion-dpo");
+        all.addAll(InversionObjectives.names());
+        return List.copyOf(all);
+    }
+
+    /**
+     * Expands {@code all} (alone or among names) into {@link #allMethods()}.
+     *
+     * @param names the names given
+     * @return the methods
+     */
+    public static List<String> expand(List<String> names) {
+        return names.contains(ALL) ? allMethods() : names;
+    }
+
     /** Validates. */
     public DemoConfig {
         if (out == null) {
@@ -33,7 +62,7 @@ public record DemoConfig(Path out, List<String> methods, DemoSize size, long see
         if (methods == null || methods.isEmpty()) {
             throw new IllegalArgumentException("at least one method is required");
         }
-        methods = List.copyOf(methods);
+        methods = List.copyOf(expand(methods));
         for (String m : methods) {
             if (!Objectives.names().contains(m) && !InversionObjectives.names().contains(m)) {
                 throw new IllegalArgumentException("unknown method '" + m + "'; one of " + Objectives.names()

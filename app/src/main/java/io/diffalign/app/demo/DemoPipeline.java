@@ -11,6 +11,7 @@ import io.diffalign.core.train.AtomicFiles;
 import io.diffalign.diffusion.image.ImageArrays;
 import io.diffalign.diffusion.pipeline.TinyPipelineFactory;
 import io.diffalign.diffusion.toy.ShapeSpec;
+import io.diffalign.inversion.objective.InversionObjectives;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -147,6 +148,10 @@ public final class DemoPipeline {
         facts.put("untrained_mean_judge_score", Math.round(initEval.meanScore() * 1e4) / 1e4);
         facts.put("base_mean_judge_score", Math.round(baseEval.meanScore() * 1e4) / 1e4);
         facts.put("base_train_seconds", Math.round(baseSeconds * 10) / 10.0);
+        facts.put("align_steps_per_method", size.alignSteps());
+        facts.put("align_pairs_per_step", size.batchSize());
+        facts.put("inversion_steps", DemoConfig.INVERSION_STEPS);
+        facts.put("kto_data", "the same pairs, unpaired by the trainer: chosen images desirable, rejected undesirable");
         Scoreboard board = new Scoreboard(
                 "toy text-to-image alignment: coloured shapes, pixel judge, " + size.resolution() + "x"
                         + size.resolution() + " pixel-space UNet", facts, rows);
@@ -194,6 +199,9 @@ public final class DemoPipeline {
         flags.put("num_validation_images", 2);
         flags.put("validation_inference_steps", cfg.size().samplingSteps());
         flags.put("validation_guidance", 1.0);
+        if (InversionObjectives.names().contains(method)) {
+            flags.put("inversion_steps", DemoConfig.INVERSION_STEPS);
+        }
         TrainConfig tc = new TrainConfigLoader().flags(flags).resolve();
         log.printf(Locale.ROOT, "    training %s: %s, %d steps, lr %.2g -> %s%n", method, dataset, steps, lr, runDir);
         return TrainRunner.run(tc, new PrintStream(OutputStream.nullOutputStream(), true), false);

@@ -91,5 +91,8 @@ class DemoPipelineTest {
         assertThat(Main.run("demo", "video", "--out", tmp.toString())).isEqualTo(2);
         assertThat(Main.run("demo", "audio", "--methods", "kto", "--out", tmp.toString())).isEqualTo(2);
         assertThat(Main.run("demo", "--methods", "diffusion-dpo,nope", "--out", tmp.toString())).isEqualTo(2);
+        assertThat(new DemoConfig(tmp, List.of("all"), DemoSize.tiny(), 0, "cpu").methods())
+                .containsExactly("diffusion-dpo", "sft", "cdpo", "robust-dpo", "soft-dpo", "smoothed-dpo", "kto",
+                        "inversion-dpo", "inpo", "smpo");
     }
 }
