@@ -39,4 +39,14 @@ public final class GroupNorm extends Module {
     public NDArray forward(NDArray x) {
         return Ops.groupNorm(x, groups, weight.getArray(), bias.getArray(), eps);
     }
+
+    /**
+     * Normalises, then applies SiLU ({@link Ops#groupNormSilu}: one libtorch call when available).
+     *
+     * @param x {@code (N, C, ...)}
+     * @return {@code silu(groupNorm(x))}
+     */
+    public NDArray forwardSilu(NDArray x) {
+        return Ops.groupNormSilu(x, groups, weight.getArray(), bias.getArray(), eps);
+    }
 }

@@ -205,12 +205,34 @@ public final class Ops {
             throw new IllegalArgumentException(
                     "GroupNorm: " + c + " channels are not divisible by " + groups + " groups");
         }
+        if (weight != null && bias != null && FusedGroupNorm.isAvailable()) {
+            return FusedGroupNorm.apply(x, groups, weight, bias, eps);
+        }
         // GroupNorm is a LayerNorm over each (sample, group) row of the (N, G, C/G * spatial) view,
         // followed by the per-channel affine: libtorch's fused layer_norm kernel does the first part
         // (one kernel forward and one backward instead of about ten).
         NDArray g = x.reshape(n, groups, -1);
         NDArray normed = nativeLayerNorm(g, null, null, eps).reshape(shape);
         return channelAffine(normed, weight, bias);
+    }
+
+    /**
+     * {@code silu(groupNorm(x, groups, weight, bias, eps))}: one libtorch module call when {@link
+     * FusedGroupNorm} is available, else the composition.
+     *
+     * @param x input with channels on axis 1
+     * @param groups the number of groups (divides C)
+     * @param weight {@code (C)}
+     * @param bias {@code (C)}
+     * @param eps the variance epsilon
+     * @return the activated normalised input
+     */
+    public static NDArray groupNormSilu(NDArray x, int groups, NDArray weight, NDArray bias, double eps) {
+        if (weight != null && bias != null && FusedGroupNorm.isAvailable()
+                && x.getShape().get(1) % groups == 0) {
+            return FusedGroupNorm.applySilu(x, groups, weight, bias, eps);
+        }
+        return silu(groupNorm(x, groups, weight, bias, eps));
     }
 
     /**

@@ -66,12 +66,12 @@ public final class ResnetBlock2D extends Module {
      * @return {@code (N, out, H, W)}
      */
     public NDArray forward(NDArray x, NDArray temb) {
-        NDArray h = conv1.forward(Ops.silu(norm1.forward(x)));
+        NDArray h = conv1.forward(norm1.forwardSilu(x));
         if (timeEmbProj != null && temb != null) {
             NDArray t = timeEmbProj.forward(Ops.silu(temb));
             h = h.add(t.expandDims(2).expandDims(3));
         }
-        h = Ops.silu(norm2.forward(h));
+        h = norm2.forwardSilu(h);
         if (isTraining() && dropout > 0) {
             h = h.getNDArrayInternal().dropout(h, (float) dropout, true).singletonOrThrow();
         }
