@@ -28,8 +28,18 @@ public record DemoConfig(Path out, List<String> methods, DemoSize size, long see
     /** The word {@code --methods} accepts for every method diffalign trains. */
     public static final String ALL = "all";
 
-    /** Inversion steps the demo gives the inversion methods (InPO/SmPO's released grid; Inversion-DPO's 80 do not fit). */
+    /** Inversion steps the demo gives InPO and SmPO (their released 10-step grid). */
     public static final int INVERSION_STEPS = 10;
+
+    /**
+     * Inversion-DPO's budget in the demo: 4 inversion steps (its released 80 do not fit) and a quarter
+     * of the other methods' alignment steps, since each of its steps trains on every inversion step
+     * of both images (the released recipe likewise uses few pairs and steps).
+     */
+    public static final int INVERSION_DPO_STEPS = 4;
+
+    /** The divisor of the alignment steps for Inversion-DPO (see {@link #INVERSION_DPO_STEPS}). */
+    public static final int INVERSION_DPO_STEP_DIVISOR = 4;
 
     /**
      * Every method diffalign trains, Diffusion-DPO first: core's objectives, then the inversion ones.

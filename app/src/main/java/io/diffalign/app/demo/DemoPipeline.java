@@ -11,6 +11,7 @@ import io.diffalign.core.train.AtomicFiles;
 import io.diffalign.diffusion.image.ImageArrays;
 import io.diffalign.diffusion.pipeline.TinyPipelineFactory;
 import io.diffalign.diffusion.toy.ShapeSpec;
+import io.diffalign.inversion.objective.InversionDpo;
 import io.diffalign.inversion.objective.InversionObjectives;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -119,8 +120,9 @@ public final class DemoPipeline {
         for (String method : cfg.methods()) {
             long ts = System.nanoTime();
             Double beta = "sft".equals(method) || "kto".equals(method) ? null : size.beta();
+            int steps = alignSteps(method, size);
             TrainRunner.Result r = train(cfg, baseModel, pairs.manifest(), out.resolve("runs").resolve(method), method,
-                    size.alignSteps(), size.alignLr(), beta, valPrompts, log);
+                    steps, size.alignLr(), beta, valPrompts, log);
             double seconds = (System.nanoTime() - ts) / 1e9;
             JudgedSampler.Samples ev = JudgedSampler.sample(r.finalModel(), world.heldOut(), size.evalSeeds(),
                     size.samplingSteps(), evalSeed, device);
@@ -151,6 +153,10 @@ public final class DemoPipeline {
         facts.put("align_steps_per_method", size.alignSteps());
         facts.put("align_pairs_per_step", size.batchSize());
         facts.put("inversion_steps", DemoConfig.INVERSION_STEPS);
+        if (cfg.methods().contains(InversionDpo.NAME)) {
+            facts.put("inversion_dpo_budget", alignSteps(InversionDpo.NAME, size) + " alignment steps, "
+                    + DemoConfig.INVERSION_DPO_STEPS + " inversion steps");
+        }
         facts.put("kto_data", "the same pairs, unpaired by the trainer: chosen images desirable, rejected undesirable");
         Scoreboard board = new Scoreboard(
                 "toy text-to-image alignment: coloured shapes, pixel judge, " + size.resolution() + "x"
@@ -179,6 +185,12 @@ public final class DemoPipeline {
                 heldOutAccuracy, trainSeconds);
     }
 
+    /** Alignment steps of a method: the preset's, a fraction of them for Inversion-DPO. */
+    static int alignSteps(String method, DemoSize size) {
+        return InversionDpo.NAME.equals(method)
+                ? Math.max(1, size.alignSteps() / DemoConfig.INVERSION_DPO_STEP_DIVISOR) : size.alignSteps();
+    }
+
     private static TrainRunner.Result train(DemoConfig cfg, Path model, Path dataset, Path runDir, String method,
             int steps, double lr, Double beta, List<String> valPrompts, PrintStream log) throws IOException {
         Map<String, Object> flags = new LinkedHashMap<>();
@@ -199,7 +211,9 @@ public final class DemoPipeline {
         flags.put("num_validation_images", 2);
         flags.put("validation_inference_steps", cfg.size().samplingSteps());
         flags.put("validation_guidance", 1.0);
-        if (InversionObjectives.names().contains(method)) {
+        if (InversionDpo.NAME.equals(method)) {
+            flags.put("inversion_steps", DemoConfig.INVERSION_DPO_STEPS);
+        } else if (InversionObjectives.names().contains(method)) {
             flags.put("inversion_steps", DemoConfig.INVERSION_STEPS);
         }
         TrainConfig tc = new TrainConfigLoader().flags(flags).resolve();
