@@ -84,7 +84,6 @@ class TrainInversionMethodsTest {
         if (method.equals("smpo")) {
             // Not asserted: SmPO's held-out accuracy on this task is unstable (0.969 and 0.578 at 16
             // steps in two builds differing only in float rounding, 0.000 at 32 steps); issue #6 stays open.
-            assertThat(after).isBetween(0.0, 1.0);
             return;
         }
         assertThat(after).isGreaterThan(0.6);

@@ -27,6 +27,62 @@ public final class TorchScriptModule {
     private TorchScriptModule() {}
 
     /**
+     * A module loaded on first use, once per JVM; a load failure is remembered (and the module then
+     * stays absent) so callers fall back to their pure-DJL path.
+     */
+    public static final class Lazy {
+        private final String folder;
+        private final String className;
+        private final String classSource;
+        private volatile PtSymbolBlock module;
+        private volatile Throwable failure;
+
+        /**
+         * Describes the module; nothing is loaded yet.
+         *
+         * @param folder the archive's root folder name
+         * @param className the module class
+         * @param classSource the class's TorchScript source
+         */
+        public Lazy(String folder, String className, String classSource) {
+            this.folder = folder;
+            this.className = className;
+            this.classSource = classSource;
+        }
+
+        /**
+         * The module, loading it on the first call.
+         *
+         * @return the module, or {@code null} when it cannot be loaded
+         */
+        public PtSymbolBlock get() {
+            PtSymbolBlock m = module;
+            if (m != null || failure != null) {
+                return m;
+            }
+            synchronized (this) {
+                if (module == null && failure == null) {
+                    try {
+                        module = load(folder, className, classSource);
+                    } catch (IOException | RuntimeException | LinkageError e) {
+                        failure = e;
+                    }
+                }
+                return module;
+            }
+        }
+
+        /**
+         * Why the module did not load, if it did not.
+         *
+         * @return the failure, or {@code null}
+         */
+        public Throwable failure() {
+            return failure;
+        }
+    }
+
+    /**
      * Writes the archive.
      *
      * @param os where to write

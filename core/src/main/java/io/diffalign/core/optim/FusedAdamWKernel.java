@@ -6,7 +6,6 @@ import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import io.diffalign.core.engine.NoGrad;
 import io.diffalign.core.engine.TorchScriptModule;
-import java.io.IOException;
 import java.util.List;
 
 /**
@@ -44,9 +43,7 @@ public final class FusedAdamWKernel {
             "    return steps[0]",
             "");
 
-    private static final Object LOCK = new Object();
-    private static volatile PtSymbolBlock module;
-    private static volatile Throwable loadFailure;
+    private static final TorchScriptModule.Lazy MODULE = new TorchScriptModule.Lazy("fused_adamw", "FusedAdamW", CLASS_SOURCE);
 
     private FusedAdamWKernel() {}
 
@@ -68,24 +65,11 @@ public final class FusedAdamWKernel {
      * @return the failure, or {@code null}
      */
     public static Throwable loadFailure() {
-        return loadFailure;
+        return MODULE.failure();
     }
 
     private static PtSymbolBlock load() {
-        PtSymbolBlock m = module;
-        if (m != null || loadFailure != null) {
-            return m;
-        }
-        synchronized (LOCK) {
-            if (module == null && loadFailure == null) {
-                try {
-                    module = TorchScriptModule.load("fused_adamw", "FusedAdamW", CLASS_SOURCE);
-                } catch (IOException | RuntimeException | LinkageError e) {
-                    loadFailure = e;
-                }
-            }
-            return module;
-        }
+        return MODULE.get();
     }
 
     /**
@@ -108,7 +92,7 @@ public final class FusedAdamWKernel {
             double eps) {
         PtSymbolBlock m = load();
         if (m == null) {
-            throw new IllegalStateException("fused AdamW is not available", loadFailure);
+            throw new IllegalStateException("fused AdamW is not available", MODULE.failure());
         }
         int n = params.size();
         if (grads.size() != n || expAvgs.size() != n || expAvgSqs.size() != n) {

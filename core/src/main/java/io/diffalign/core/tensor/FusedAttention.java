@@ -42,9 +42,7 @@ public final class FusedAttention {
             "    return _0",
             "");
 
-    private static final Object LOCK = new Object();
-    private static volatile PtSymbolBlock module;
-    private static volatile Throwable loadFailure;
+    private static final TorchScriptModule.Lazy MODULE = new TorchScriptModule.Lazy("sdpa", "Sdpa", CLASS_SOURCE);
 
     private FusedAttention() {}
 
@@ -66,7 +64,7 @@ public final class FusedAttention {
      * @return the failure, or {@code null}
      */
     public static Throwable loadFailure() {
-        return loadFailure;
+        return MODULE.failure();
     }
 
     /**
@@ -80,7 +78,7 @@ public final class FusedAttention {
     public static NDArray attend(NDArray qh, NDArray kh, NDArray vh) {
         PtSymbolBlock block = load();
         if (block == null) {
-            throw new IllegalStateException("fused attention is not available", loadFailure);
+            throw new IllegalStateException("fused attention is not available", MODULE.failure());
         }
         // training=true: DJL then runs the module without its no-grad guard, so autograd follows
         // the thread's grad mode (on inside a GradientCollector, off elsewhere).
@@ -89,20 +87,7 @@ public final class FusedAttention {
     }
 
     private static PtSymbolBlock load() {
-        PtSymbolBlock m = module;
-        if (m != null || loadFailure != null) {
-            return m;
-        }
-        synchronized (LOCK) {
-            if (module == null && loadFailure == null) {
-                try {
-                    module = TorchScriptModule.load("sdpa", "Sdpa", CLASS_SOURCE);
-                } catch (IOException | RuntimeException | LinkageError e) {
-                    loadFailure = e;
-                }
-            }
-            return module;
-        }
+        return MODULE.get();
     }
 
     /**

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.training.ParameterStore;
 import io.diffalign.core.engine.TorchScriptModule;
-import java.io.IOException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,8 +23,11 @@ public final class FusedGroupNorm {
     /** The system property that selects the group-norm implementation: {@code fused} or {@code composed}. */
     public static final String PROPERTY = "diffalign.groupnorm";
 
-    private static final Map<String, PtSymbolBlock> MODULES = new ConcurrentHashMap<>();
+    private static final Map<Key, TorchScriptModule.Lazy> MODULES = new ConcurrentHashMap<>();
     private static volatile Throwable loadFailure;
+
+    /** One module per group count, epsilon and trailing SiLU. */
+    private record Key(int groups, double eps, boolean silu) {}
 
     private FusedGroupNorm() {}
 
@@ -89,24 +91,18 @@ public final class FusedGroupNorm {
     }
 
     private static PtSymbolBlock module(int groups, double eps, boolean silu) {
-        String key = groups + "/" + eps + "/" + silu;
-        PtSymbolBlock m = MODULES.get(key);
-        if (m != null || loadFailure != null) {
-            return m;
+        if (loadFailure != null) {
+            return null;
         }
-        synchronized (MODULES) {
-            m = MODULES.get(key);
-            if (m == null && loadFailure == null) {
-                String cls = "GroupNorm" + MODULES.size();
-                try {
-                    m = TorchScriptModule.load("group_norm_" + MODULES.size(), cls, source(cls, groups, eps, silu));
-                    MODULES.put(key, m);
-                } catch (IOException | RuntimeException | LinkageError e) {
-                    loadFailure = e;
-                }
-            }
-            return m;
+        TorchScriptModule.Lazy lazy = MODULES.computeIfAbsent(new Key(groups, eps, silu), k -> {
+            String cls = "GroupNorm" + MODULES.size();
+            return new TorchScriptModule.Lazy("group_norm_" + MODULES.size(), cls, source(cls, groups, eps, silu));
+        });
+        PtSymbolBlock m = lazy.get();
+        if (m == null) {
+            loadFailure = lazy.failure();
         }
+        return m;
     }
 
     /** The class's TorchScript source with the group count and epsilon as literals. */
