@@ -8,9 +8,9 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "bench",
         mixinStandardHelpOptions = true,
-        description = "Benchmarks printing JSON: dpo-step, unet-forward, sample, load, inversion-memory.",
+        description = "Benchmarks printing JSON: dpo-step, unet-forward, sample, load, inversion-memory, inversion-methods.",
         subcommands = {DpoStepBench.class, UNetForwardBenchCommand.class, SampleBench.class, LoadBench.class,
-                InversionMemoryBench.class})
+                InversionMemoryBench.class, InversionMethodsBench.class})
 public final class BenchCommand implements Runnable {
     @Spec CommandSpec spec;
 

@@ -12,6 +12,7 @@ import io.diffalign.core.data.PreferenceDataset;
 import io.diffalign.core.data.PreferenceDatasets;
 import io.diffalign.core.engine.Engines;
 import io.diffalign.core.objective.ObjectiveContext;
+import io.diffalign.core.objective.PreferenceObjective;
 import io.diffalign.core.objective.PredictionType;
 import io.diffalign.diffusion.models.unet.UNet2DConditionModel;
 import io.diffalign.diffusion.pipeline.DiffusersFolder;
@@ -45,6 +46,25 @@ public final class HeldOutAccuracy {
      * @throws IOException when a model or the data cannot be read
      */
     public static double evaluate(Path base, Path aligned, Path manifest, long seed, Device device) throws IOException {
+        return evaluate(base, aligned, manifest, seed, device, null);
+    }
+
+    /**
+     * Evaluates by an objective's own logit ({@link HeldOutEvaluator#implicitAccuracy(PreferenceObjective,
+     * ObjectiveContext, ImagePreferenceSource, int, int, long, NDManager)}); Diffusion-DPO's forward-noise
+     * logit when {@code objective} is null.
+     *
+     * @param base the reference model folder
+     * @param aligned the policy model folder
+     * @param manifest the held-out pairs
+     * @param seed the seed of the noise draws
+     * @param device the device
+     * @param objective the objective whose implicit reward is compared, or null
+     * @return the accuracy in [0, 1]
+     * @throws IOException when a model or the data cannot be read
+     */
+    public static double evaluate(Path base, Path aligned, Path manifest, long seed, Device device,
+            PreferenceObjective objective) throws IOException {
         try (NDManager m = NDManager.newBaseManager(device, Engines.ENGINE)) {
             DiffusersFolder ref = DiffusersFolder.open(base);
             DiffusersFolder pol = DiffusersFolder.open(aligned);
@@ -65,7 +85,9 @@ public final class HeldOutAccuracy {
                     new PromptEncoder(ref.loadTextEncoder(m), ref.loadTokenizer(), m), res, true, seed);
             ObjectiveContext ctx = new ObjectiveContext(policy::forward, reference::forward,
                     NoiseSchedule.of(ref.schedulerConfig()), PredictionType.fromConfig(ref.schedulerConfig().predictionType()));
-            return HeldOutEvaluator.implicitAccuracy(ctx, source, Math.max(1, ds.size() / batch), DRAWS, seed, m);
+            int batches = Math.max(1, ds.size() / batch);
+            return objective == null ? HeldOutEvaluator.implicitAccuracy(ctx, source, batches, DRAWS, seed, m)
+                    : HeldOutEvaluator.implicitAccuracy(objective, ctx, source, batches, DRAWS, seed, m);
         }
     }
 }
