@@ -4,7 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.diffalign.app.demo.HeldOutAccuracy;
-import io.diffalign.app.train.TrainConfigLoader;
+import io.diffalign.app.train.TrainFlags;
 import io.diffalign.app.train.TrainRunner;
 import io.diffalign.core.engine.Engines;
 import io.diffalign.core.objective.PreferenceObjective;
@@ -17,9 +17,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -155,22 +153,11 @@ public final class InversionMethodsBench implements Callable<Integer> {
 
     private TrainRunner.Result train(Path model, Path dataset, Path runDir, String method, int n, int batch,
             double lr, Double beta) throws IOException {
-        Map<String, Object> flags = new LinkedHashMap<>();
-        flags.put("model", model.toString());
-        flags.put("dataset", dataset.toString());
-        flags.put("output_dir", runDir.toString());
-        flags.put("method", method);
-        flags.put("beta", beta);
-        flags.put("learning_rate", lr);
-        flags.put("train_batch_size", batch);
-        flags.put("max_train_steps", (long) n);
-        flags.put("checkpointing_steps", 0L);
-        flags.put("seed", 0L);
+        TrainFlags flags = TrainFlags.of(model, dataset, runDir, method, n, batch, lr, beta, 0L);
         if (InversionObjectives.names().contains(method)) {
-            flags.put("inversion_steps", inversionSteps);
+            flags.set("inversion_steps", inversionSteps);
         }
-        return TrainRunner.run(new TrainConfigLoader().flags(flags).resolve(),
-                new PrintStream(OutputStream.nullOutputStream(), true), false);
+        return TrainRunner.run(flags.resolve(), new PrintStream(OutputStream.nullOutputStream(), true), false);
     }
 
     private static void deleteTree(Path dir) throws IOException {

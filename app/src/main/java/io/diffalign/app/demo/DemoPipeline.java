@@ -4,7 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.diffalign.app.report.ReportWriter;
 import io.diffalign.app.train.TrainConfig;
-import io.diffalign.app.train.TrainConfigLoader;
+import io.diffalign.app.train.TrainFlags;
 import io.diffalign.app.train.TrainRunner;
 import io.diffalign.core.engine.Engines;
 import io.diffalign.core.train.AtomicFiles;
@@ -193,30 +193,15 @@ public final class DemoPipeline {
 
     private static TrainRunner.Result train(DemoConfig cfg, Path model, Path dataset, Path runDir, String method,
             int steps, double lr, Double beta, List<String> valPrompts, PrintStream log) throws IOException {
-        Map<String, Object> flags = new LinkedHashMap<>();
-        flags.put("model", model.toString());
-        flags.put("dataset", dataset.toString());
-        flags.put("output_dir", runDir.toString());
-        flags.put("method", method);
-        flags.put("beta", beta);
-        flags.put("learning_rate", lr);
-        flags.put("train_batch_size", cfg.size().batchSize());
-        flags.put("max_train_steps", (long) steps);
-        flags.put("checkpointing_steps", 0L);
-        flags.put("checkpoints_total_limit", 1);
-        flags.put("seed", cfg.seed());
-        flags.put("device", cfg.device());
-        flags.put("validation_prompts", valPrompts);
-        flags.put("validation_steps", (long) steps);
-        flags.put("num_validation_images", 2);
-        flags.put("validation_inference_steps", cfg.size().samplingSteps());
-        flags.put("validation_guidance", 1.0);
+        TrainFlags flags = TrainFlags.of(model, dataset, runDir, method, steps, cfg.size().batchSize(), lr, beta, cfg.seed())
+                .set("device", cfg.device())
+                .validation(valPrompts, steps, 2, cfg.size().samplingSteps());
         if (InversionDpo.NAME.equals(method)) {
-            flags.put("inversion_steps", DemoConfig.INVERSION_DPO_STEPS);
+            flags.set("inversion_steps", DemoConfig.INVERSION_DPO_STEPS);
         } else if (InversionObjectives.names().contains(method)) {
-            flags.put("inversion_steps", DemoConfig.INVERSION_STEPS);
+            flags.set("inversion_steps", DemoConfig.INVERSION_STEPS);
         }
-        TrainConfig tc = new TrainConfigLoader().flags(flags).resolve();
+        TrainConfig tc = flags.resolve();
         log.printf(Locale.ROOT, "    training %s: %s, %d steps, lr %.2g -> %s%n", method, dataset, steps, lr, runDir);
         return TrainRunner.run(tc, new PrintStream(OutputStream.nullOutputStream(), true), false);
     }
