@@ -31,6 +31,8 @@ class AudioDemoPipelineTest {
 
         JsonNode board = new ObjectMapper().readTree(out.resolve("scoreboard.json").toFile());
         assertThat(board.get("modality").asText()).isEqualTo("audio");
+        assertThat(board.get("train_prompts_diffusion-dpo").asText()).startsWith("win rate ");
+        assertThat(board.get("train_prompts_sft").asText()).contains("judge gain");
         assertThat(board.get("rows")).hasSize(2);
         assertThat(board.get("rows").get(0).get("method").asText()).isEqualTo("diffusion-dpo");
         assertThat(board.get("rows").get(1).get("method").asText()).isEqualTo("sft");
