@@ -6,7 +6,7 @@ import io.diffalign.app.audio.AudioTrainRunner;
 import io.diffalign.app.audio.MelImage;
 import io.diffalign.app.report.ReportWriter;
 import io.diffalign.app.train.TrainConfig;
-import io.diffalign.app.train.TrainConfigLoader;
+import io.diffalign.app.train.TrainFlags;
 import io.diffalign.app.train.TrainRunner;
 import io.diffalign.audio.dsp.MelConfig;
 import io.diffalign.audio.dsp.TangoWaveform;
@@ -219,25 +219,10 @@ public final class AudioDemoPipeline {
 
     private static TrainRunner.Result train(AudioDemoConfig cfg, Path model, Path dataset, Path runDir, String method,
             int steps, double lr, Double beta, List<String> valPrompts, PrintStream log) throws IOException {
-        Map<String, Object> flags = new LinkedHashMap<>();
-        flags.put("model", model.toString());
-        flags.put("dataset", dataset.toString());
-        flags.put("output_dir", runDir.toString());
-        flags.put("method", method);
-        flags.put("beta", beta);
-        flags.put("learning_rate", lr);
-        flags.put("train_batch_size", cfg.size().batchSize());
-        flags.put("max_train_steps", (long) steps);
-        flags.put("checkpointing_steps", 0L);
-        flags.put("checkpoints_total_limit", 1);
-        flags.put("seed", cfg.seed());
-        flags.put("device", cfg.device());
-        flags.put("validation_prompts", valPrompts);
-        flags.put("validation_steps", (long) steps);
-        flags.put("num_validation_images", 1);
-        flags.put("validation_inference_steps", cfg.size().samplingSteps());
-        flags.put("validation_guidance", 1.0);
-        TrainConfig tc = new TrainConfigLoader().flags(flags).resolve();
+        TrainConfig tc = TrainFlags.of(model, dataset, runDir, method, steps, cfg.size().batchSize(), lr, beta, cfg.seed())
+                .set("device", cfg.device())
+                .validation(valPrompts, steps, 1, cfg.size().samplingSteps())
+                .resolve();
         log.printf(Locale.ROOT, "    training %s: %s, %d steps, lr %.2g -> %s%n", method, dataset, steps, lr, runDir);
         return AudioTrainRunner.run(tc, new PrintStream(OutputStream.nullOutputStream(), true), false);
     }
