@@ -42,9 +42,10 @@ import java.util.Map;
  * models on held-out prompts with the same seeds and scores judge win rates (ties half, 95% Wilson
  * interval), mean judge-score gains and held-out implicit accuracies into {@code scoreboard.json}
  * and a report with before/after players. The same comparison on the alignment-train prompts (fresh
- * seeds) goes into the scoreboard's facts: with only 12 tone specs, 8 train prompts and 4 held-out
- * combinations, Diffusion-DPO wins clearly in distribution while its transfer to the held-out
- * combinations depends on which specs the seed holds out (see {@link AudioDemoSize#quick()}). Every artefact stays in the output folder in the layout
+ * seeds) goes into the scoreboard's facts: it separates "alignment learned nothing" from "what it
+ * learned does not transfer to held-out combinations". The world has 18 tone specs (3 registers), so
+ * every held-out register, contour and length occurs in several of the 14 train prompts; with the
+ * earlier 12 specs (8 train, 4 held-out) transfer depended on which specs the seed held out. Every artefact stays in the output folder in the layout
  * {@code diffalign sample --modality audio} and {@code diffalign train --modality audio} read.
  */
 public final class AudioDemoPipeline {

@@ -21,7 +21,7 @@ import java.util.Locale;
  * @param alignSteps alignment optimizer steps per method
  * @param alignLr alignment learning rate
  * @param beta the DPO beta of the preference methods
- * @param heldOutPrompts tone specs held out of the preference data (of 12)
+ * @param heldOutPrompts tone specs held out of the preference data (of 18)
  * @param evalSeeds seeds per held-out prompt at evaluation
  * @param heldOutPairRounds sampling rounds over held-out prompts for the held-out labelled pairs
  */
@@ -69,7 +69,7 @@ public record AudioDemoSize(
      * @return the preset
      */
     public static AudioDemoSize quick() {
-        return new AudioDemoSize("quick", 48, new int[] {32, 64}, 8, 200, 300, 2e-3, 8, 8, 4, 10, 0.02, 200, 5e-5,
+        return new AudioDemoSize("quick", 48, new int[] {32, 64}, 8, 200, 300, 2e-3, 8, 5, 4, 10, 0.02, 200, 5e-5,
                 2000, 4, 24, 2);
     }
 
@@ -79,7 +79,7 @@ public record AudioDemoSize(
      * @return the preset
      */
     public static AudioDemoSize standard() {
-        return new AudioDemoSize("default", 48, new int[] {32, 64}, 16, 400, 600, 2e-3, 16, 12, 4, 20, 0.02, 300, 5e-5,
+        return new AudioDemoSize("default", 48, new int[] {32, 64}, 16, 400, 600, 2e-3, 16, 7, 4, 20, 0.02, 300, 5e-5,
                 2000, 4, 32, 4);
     }
 

@@ -9,7 +9,8 @@ import io.diffalign.audio.dsp.Fft;
  *
  * <ul>
  *   <li>register: the share of the clip's spectral energy inside the prompt's band ({@link
- *       #LOW_BAND} or {@link #HIGH_BAND} Hz);
+ *       #LOW_BAND}, {@link #MID_BAND} or {@link #HIGH_BAND} Hz; the bands meet at the geometric
+ *       means of neighbouring register centres);
  *   <li>length: {@code exp(-(active - expected)^2 / (2 * 0.2^2))}, where active is the share of
  *       frames within 20 dB of the loudest frame and expected the spec's sounding fraction;
  *   <li>contour: {@code exp(-(d - target)^2 / (2 * 0.3^2))}, where d (octaves) is the mean log2
@@ -26,9 +27,11 @@ public final class ToneJudge {
     /** Hop between frames in samples. */
     public static final int HOP = 256;
     /** Low register band in Hz. */
-    public static final double[] LOW_BAND = {150, 700};
+    public static final double[] LOW_BAND = {100, 403};
+    /** Mid register band in Hz. */
+    public static final double[] MID_BAND = {403, 1051};
     /** High register band in Hz. */
-    public static final double[] HIGH_BAND = {750, 3400};
+    public static final double[] HIGH_BAND = {1051, 3400};
     /** Frequencies below this are ignored (DC and rumble). */
     public static final double MIN_HZ = 60;
     /** Clips quieter than this RMS score 0. */
@@ -107,7 +110,7 @@ public final class ToneJudge {
         int bins = FRAME / 2 + 1;
         double binHz = (double) sampleRate / FRAME;
         int kMin = (int) Math.ceil(MIN_HZ / binHz);
-        double[] band = "low".equals(spec.pitch()) ? LOW_BAND : HIGH_BAND;
+        double[] band = band(spec.pitch());
         double[] energy = new double[frames];
         double[] peakHz = new double[frames];
         double total = 0;
@@ -169,6 +172,21 @@ public final class ToneJudge {
             contour = gauss(d - target, CONTOUR_SIGMA);
         }
         return new Verdict(register, length, contour);
+    }
+
+    /**
+     * The judge band of a register.
+     *
+     * @param pitch {@code low}, {@code mid} or {@code high}
+     * @return {@code {lowHz, highHz}}
+     */
+    public static double[] band(String pitch) {
+        return switch (pitch) {
+            case "low" -> LOW_BAND.clone();
+            case "mid" -> MID_BAND.clone();
+            case "high" -> HIGH_BAND.clone();
+            default -> throw new IllegalArgumentException("unknown register " + pitch);
+        };
     }
 
     private static double log2(double hz) {

@@ -5,26 +5,31 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * One prompt of the toy audio world: a tone's register (low around 300 Hz, high around 1500 Hz),
- * pitch contour (steady, or a one-octave rising or falling chirp) and length (short: sounding for
+ * One prompt of the toy audio world: a tone's register (low around {@link #LOW_HZ}, mid around
+ * {@link #MID_HZ}, high around {@link #HIGH_HZ}; neighbouring registers about 1.4 octaves apart, so a
+ * one-octave chirp with ±10 % pitch jitter stays inside its register's judge band), pitch contour (steady, or a one-octave rising or falling chirp) and length (short: sounding for
  * the first {@link #SHORT_FRACTION} of the clip, then silence; long: the whole clip). Its caption
- * reads e.g. {@code "a short high rising tone"}.
+ * reads e.g. {@code "a short high rising tone"}. The 3 x 3 x 2 = 18 specs let a seeded hold-out of
+ * a few of them leave every held-out register, contour and length (and most of their pairings) in
+ * several train prompts.
  *
- * @param pitch {@code low} or {@code high}
+ * @param pitch {@code low}, {@code mid} or {@code high}
  * @param contour {@code steady}, {@code rising} or {@code falling}
  * @param length {@code short} or {@code long}
  */
 public record ToneSpec(String pitch, String contour, String length) {
     /** The registers. */
-    public static final List<String> PITCHES = List.of("low", "high");
+    public static final List<String> PITCHES = List.of("low", "mid", "high");
     /** The contours. */
     public static final List<String> CONTOURS = List.of("steady", "rising", "falling");
     /** The lengths. */
     public static final List<String> LENGTHS = List.of("short", "long");
     /** Centre frequency of the low register in Hz. */
-    public static final double LOW_HZ = 300;
+    public static final double LOW_HZ = 250;
+    /** Centre frequency of the mid register in Hz. */
+    public static final double MID_HZ = 650;
     /** Centre frequency of the high register in Hz. */
-    public static final double HIGH_HZ = 1500;
+    public static final double HIGH_HZ = 1700;
     /** Share of the clip a short tone sounds for. */
     public static final double SHORT_FRACTION = 0.45;
     /** Octaves a chirp spans from start to end. */
@@ -42,7 +47,7 @@ public record ToneSpec(String pitch, String contour, String length) {
     /**
      * Every spec, in a fixed order (pitch, then contour, then length).
      *
-     * @return the 12 specs
+     * @return the 18 specs
      */
     public static List<ToneSpec> all() {
         List<ToneSpec> out = new ArrayList<>();
@@ -71,7 +76,11 @@ public record ToneSpec(String pitch, String contour, String length) {
      * @return Hz
      */
     public double centreHz() {
-        return "low".equals(pitch) ? LOW_HZ : HIGH_HZ;
+        return switch (pitch) {
+            case "low" -> LOW_HZ;
+            case "mid" -> MID_HZ;
+            default -> HIGH_HZ;
+        };
     }
 
     /**
