@@ -7,11 +7,13 @@ import io.diffalign.app.demo.HeldOutAccuracy;
 import io.diffalign.app.train.TrainFlags;
 import io.diffalign.app.train.TrainRunner;
 import io.diffalign.core.engine.Engines;
+import io.diffalign.core.objective.DiffusionDpo;
 import io.diffalign.core.objective.PreferenceObjective;
 import io.diffalign.diffusion.pipeline.TinyPipelineFactory;
 import io.diffalign.diffusion.toy.ToyPreferenceSet;
 import io.diffalign.inversion.objective.InversionDpo;
 import io.diffalign.inversion.objective.InversionObjectives;
+import io.diffalign.inversion.objective.SmpoInversion;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -74,7 +76,7 @@ public final class InversionMethodsBench implements Callable<Integer> {
             throw new IllegalArgumentException("--steps, --inversion-steps and --sft-steps must be >= 1");
         }
         for (String method : methods) {
-            if (!method.equals("diffusion-dpo") && !InversionObjectives.names().contains(method)) {
+            if (!method.equals(DiffusionDpo.NAME) && !InversionObjectives.names().contains(method)) {
                 throw new IllegalArgumentException("--methods: unknown method " + method
                         + " (diffusion-dpo, " + String.join(", ", InversionObjectives.names()) + ")");
             }
@@ -118,10 +120,10 @@ public final class InversionMethodsBench implements Callable<Integer> {
     }
 
     private ObjectNode measure(String method, Path base, Path train, Path held, Path runDir) throws IOException {
-        boolean dpo = method.equals("diffusion-dpo");
+        boolean dpo = method.equals(DiffusionDpo.NAME);
         boolean selfInversion = !dpo && !method.equals(InversionDpo.NAME);
         double lr = selfInversion ? SELF_INVERSION_LR : FORWARD_NOISE_LR;
-        double beta = dpo ? 5000 : method.equals("smpo") ? SMPO_BETA : InversionObjectives.Options.defaults(method).beta();
+        double beta = dpo ? 5000 : method.equals(SmpoInversion.NAME) ? SMPO_BETA : InversionObjectives.Options.defaults(method).beta();
         long t0 = System.nanoTime();
         Path trained = train(base, train, runDir, method, steps, 4, lr, beta).finalModel();
         double seconds = (System.nanoTime() - t0) / 1e9;

@@ -45,8 +45,9 @@ import java.util.Map;
  * seeds) goes into the scoreboard's facts: it separates "alignment learned nothing" from "what it
  * learned does not transfer to held-out combinations". The world has 18 tone specs (3 registers), so
  * every held-out register, contour and length occurs in several of the 14 train prompts; with the
- * earlier 12 specs (8 train, 4 held-out) transfer depended on which specs the seed held out. Every artefact stays in the output folder in the layout
- * {@code diffalign sample --modality audio} and {@code diffalign train --modality audio} read.
+ * earlier 12 specs (8 train, 4 held-out) transfer depended on which specs the seed held out. Every
+ * artefact stays in the output folder in the layout {@code diffalign sample --modality audio} and
+ * {@code diffalign train --modality audio} read.
  */
 public final class AudioDemoPipeline {
     /** The demo subfolders of the output folder, replaced on every run. */

@@ -18,8 +18,8 @@ import java.util.Random;
 /**
  * The audio demo's toy world: every {@link ToneSpec} (3 registers x 3 contours x 2 lengths = 18),
  * a seeded split (a plain seeded shuffle; with 18 specs and a few held out, every held-out register,
- * contour and length still occurs in several train prompts) into alignment-train and held-out prompts, and the base model's SFT dataset of
- * correct renderings.
+ * contour and length still occurs in several train prompts) into alignment-train and held-out
+ * prompts, and the base model's SFT dataset of correct renderings.
  *
  * @param train the specs whose prompts the preference pairs use
  * @param heldOut the specs whose prompts evaluation uses

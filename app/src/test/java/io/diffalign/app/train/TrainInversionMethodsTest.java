@@ -70,8 +70,9 @@ class TrainInversionMethodsTest {
         // SmPO scales the logit by gamma (2p - 1) = 10 on hard labels: beta 500 gives it InPO's 5000.
         double beta = method.equals("smpo") ? 500 : InversionObjectives.Options.defaults(method).beta();
         int code = Main.run("train", "--model", base.toString(), "--dataset", train.toString(), "--output-dir",
-                run.toString(), "--method", method, "--inversion-steps", "4", "--max-train-steps", Integer.toString(STEPS),
-                "--train-batch-size", "4", "--learning-rate", method.equals("inversion-dpo") ? "1e-3" : "1e-4", "--beta", Double.toString(beta),
+                run.toString(), "--method", method, "--inversion-steps", "4",
+                "--max-train-steps", Integer.toString(STEPS), "--train-batch-size", "4",
+                "--learning-rate", method.equals("inversion-dpo") ? "1e-3" : "1e-4", "--beta", Double.toString(beta),
                 "--checkpointing-steps", "0", "--seed", "0");
         assertThat(code).isZero();
         assertThat(Files.readAllLines(run.resolve("metrics.jsonl"))).hasSize(STEPS);

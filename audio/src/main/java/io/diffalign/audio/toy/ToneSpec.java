@@ -7,11 +7,12 @@ import java.util.Random;
 /**
  * One prompt of the toy audio world: a tone's register (low around {@link #LOW_HZ}, mid around
  * {@link #MID_HZ}, high around {@link #HIGH_HZ}; neighbouring registers about 1.4 octaves apart, so a
- * one-octave chirp with ±10 % pitch jitter stays inside its register's judge band), pitch contour (steady, or a one-octave rising or falling chirp) and length (short: sounding for
- * the first {@link #SHORT_FRACTION} of the clip, then silence; long: the whole clip). Its caption
- * reads e.g. {@code "a short high rising tone"}. The 3 x 3 x 2 = 18 specs let a seeded hold-out of
- * a few of them leave every held-out register, contour and length (and most of their pairings) in
- * several train prompts.
+ * one-octave chirp with ±10 % pitch jitter stays inside its register's judge band), pitch contour
+ * (steady, or a one-octave rising or falling chirp) and length (short: sounding for the first
+ * {@link #SHORT_FRACTION} of the clip, then silence; long: the whole clip). Its caption reads e.g.
+ * {@code "a short high rising tone"}. The 3 x 3 x 2 = 18 specs let a seeded hold-out of a few of
+ * them leave every held-out register, contour and length (and most of their pairings) in several
+ * train prompts.
  *
  * @param pitch {@code low}, {@code mid} or {@code high}
  * @param contour {@code steady}, {@code rising} or {@code falling}

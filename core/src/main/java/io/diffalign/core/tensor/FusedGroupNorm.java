@@ -8,6 +8,7 @@ import io.diffalign.core.engine.TorchScriptModule;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * libtorch's native {@code group_norm} (one kernel forward, one backward, affine included), reached
@@ -24,6 +25,8 @@ public final class FusedGroupNorm {
     public static final String PROPERTY = "diffalign.groupnorm";
 
     private static final Map<Key, TorchScriptModule.Lazy> MODULES = new ConcurrentHashMap<>();
+    /** Numbers the modules' class and archive names (unique even when two keys are added at once). */
+    private static final AtomicInteger NEXT_ID = new AtomicInteger();
     private static volatile Throwable loadFailure;
 
     /** One module per group count, epsilon and trailing SiLU. */
@@ -95,8 +98,9 @@ public final class FusedGroupNorm {
             return null;
         }
         TorchScriptModule.Lazy lazy = MODULES.computeIfAbsent(new Key(groups, eps, silu), k -> {
-            String cls = "GroupNorm" + MODULES.size();
-            return new TorchScriptModule.Lazy("group_norm_" + MODULES.size(), cls, source(cls, groups, eps, silu));
+            int id = NEXT_ID.getAndIncrement();
+            String cls = "GroupNorm" + id;
+            return new TorchScriptModule.Lazy("group_norm_" + id, cls, source(cls, groups, eps, silu));
         });
         PtSymbolBlock m = lazy.get();
         if (m == null) {
