@@ -14,18 +14,14 @@ import java.util.List;
  * @param seed the seed of data, weights and noise
  * @param device cpu, cuda or cuda:N
  */
-public record AudioDemoConfig(Path out, List<String> methods, AudioDemoSize size, long seed, String device) {
+public record AudioDemoConfig(Path out, List<String> methods, AudioDemoSize size, long seed, String device)
+        implements DemoRun {
     /** The default methods of the audio demo (full and {@code --quick}): Diffusion-DPO and the SFT baseline. */
     public static final List<String> DEFAULT_METHODS = List.of("diffusion-dpo", "sft");
 
     /** Validates. */
     public AudioDemoConfig {
-        if (out == null) {
-            throw new IllegalArgumentException("out is required");
-        }
-        if (methods == null || methods.isEmpty()) {
-            throw new IllegalArgumentException("at least one method is required");
-        }
+        DemoRun.requireOutAndMethods(out, methods);
         methods = List.copyOf(methods);
         for (String m : methods) {
             if (!Objectives.names().contains(m) || "kto".equals(m)) {
@@ -33,13 +29,8 @@ public record AudioDemoConfig(Path out, List<String> methods, AudioDemoSize size
                         + Objectives.names().stream().filter(n -> !"kto".equals(n)).toList());
             }
         }
-        if (methods.stream().distinct().count() != methods.size()) {
-            throw new IllegalArgumentException("methods repeat: " + methods);
-        }
-        if (size == null) {
-            throw new IllegalArgumentException("size is required");
-        }
-        device = device == null ? "cpu" : device;
+        DemoRun.requireDistinctMethodsAndSize(methods, size);
+        device = DemoRun.deviceOrCpu(device);
     }
 
     /**
@@ -47,7 +38,8 @@ public record AudioDemoConfig(Path out, List<String> methods, AudioDemoSize size
      *
      * @return the method
      */
+    @Override
     public String mainMethod() {
-        return methods.contains("diffusion-dpo") ? "diffusion-dpo" : methods.get(0);
+        return DemoRun.mainMethodOf(methods);
     }
 }

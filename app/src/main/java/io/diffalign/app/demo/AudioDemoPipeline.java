@@ -4,9 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.diffalign.app.audio.AudioTrainRunner;
 import io.diffalign.app.audio.MelImage;
-import io.diffalign.app.report.ReportWriter;
-import io.diffalign.app.train.TrainConfig;
-import io.diffalign.app.train.TrainFlags;
 import io.diffalign.app.train.TrainRunner;
 import io.diffalign.audio.dsp.MelConfig;
 import io.diffalign.audio.dsp.TangoWaveform;
@@ -19,12 +16,9 @@ import io.diffalign.audio.toy.ToneSpec;
 import io.diffalign.audio.train.AudioPreferenceDataset;
 import io.diffalign.audio.train.AudioPreferencePair;
 import io.diffalign.core.engine.Engines;
-import io.diffalign.core.train.AtomicFiles;
 import io.diffalign.diffusion.image.ImageArrays;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -71,11 +65,7 @@ public final class AudioDemoPipeline {
         AudioDemoSize size = cfg.size();
         Device device = Engines.parseDevice(cfg.device());
         Path out = cfg.out().toAbsolutePath();
-        Files.createDirectories(out);
-        for (String d : OWNED) {
-            AtomicFiles.deleteTree(out.resolve(d));
-        }
-        Files.deleteIfExists(out.resolve("scoreboard.json"));
+        DemoOutput.reset(out, OWNED);
 
         // (a) data
         StftConfig stft = new StftConfig(MelConfig.TANGO, size.frames());
@@ -108,8 +98,9 @@ public final class AudioDemoPipeline {
                 vae.firstLoss(), vae.finalLoss(), vae.scalingFactor());
         List<String> valPrompts = world.heldOut().subList(0, Math.min(2, world.heldOut().size())).stream()
                 .map(ToneSpec::caption).toList();
-        TrainRunner.Result base = train(cfg, init, sft, out.resolve("base"), "sft", size.baseSteps(), size.baseLr(),
-                null, valPrompts, log);
+        DemoTrainer trainer = new DemoTrainer(cfg, valPrompts, 1, AudioTrainRunner::run, log);
+        TrainRunner.Result base = trainer.train(init, sft, out.resolve("base"), "sft", size.baseSteps(),
+                size.baseLr(), null);
         double baseSeconds = (System.nanoTime() - tb) / 1e9;
         Path baseModel = base.finalModel();
 
@@ -127,11 +118,11 @@ public final class AudioDemoPipeline {
 
         // (c) preference pairs sampled from the base and labelled by the judge
         JudgedPairs.Written pairs = AudioJudgedPairs.write(baseModel, world.train(), size.pairRounds(),
-                size.pairCandidates(), size.samplingSteps(), size.tieMargin(), cfg.seed() + 1000,
-                data.resolve("pairs"), device);
+                size.pairCandidates(), size.samplingSteps(), size.tieMargin(),
+                cfg.seed() + DemoPipeline.PAIR_SEED_OFFSET, data.resolve("pairs"), device);
         JudgedPairs.Written heldPairs = AudioJudgedPairs.write(baseModel, world.heldOut(), size.heldOutPairRounds(),
-                size.pairCandidates(), size.samplingSteps(), size.tieMargin(), cfg.seed() + 2000,
-                data.resolve("heldout-pairs"), device);
+                size.pairCandidates(), size.samplingSteps(), size.tieMargin(),
+                cfg.seed() + DemoPipeline.HELDOUT_PAIR_SEED_OFFSET, data.resolve("heldout-pairs"), device);
         log.printf(Locale.ROOT, "[c] judged pairs (best vs worst of %d): %d train (%d near-ties skipped), %d held-out%n",
                 size.pairCandidates(), pairs.pairs(), pairs.skippedTies(), heldPairs.pairs());
 
@@ -139,28 +130,23 @@ public final class AudioDemoPipeline {
         List<Scoreboard.Row> rows = new ArrayList<>();
         Map<String, Object> trainPromptRates = new LinkedHashMap<>();
         for (String method : cfg.methods()) {
-            long ts = System.nanoTime();
-            Double beta = "sft".equals(method) ? null : size.beta();
-            TrainRunner.Result r = train(cfg, baseModel, pairs.manifest(), out.resolve("runs").resolve(method), method,
-                    size.alignSteps(), size.alignLr(), beta, valPrompts, log);
-            double seconds = (System.nanoTime() - ts) / 1e9;
-            AudioJudgedSampler.Samples ev = AudioJudgedSampler.sample(r.finalModel(), world.heldOut(), size.evalSeeds(),
+            DemoTrainer.Aligned a = trainer.align(method, baseModel, pairs.manifest(),
+                    out.resolve("runs").resolve(method));
+            AudioJudgedSampler.Samples ev = AudioJudgedSampler.sample(a.model(), world.heldOut(), size.evalSeeds(),
                     size.samplingSteps(), evalSeed, device);
             writeSamples(out.resolve("eval").resolve(method), ev);
-            double acc = AudioHeldOutAccuracy.evaluate(baseModel, r.finalModel(), heldPairs.manifest(), cfg.seed(), device);
-            WinRate wr = WinRate.compare(ev.scores(), baseEval.scores(), DemoPipeline.TIE_TOLERANCE);
-            AudioJudgedSampler.Samples trainEv = AudioJudgedSampler.sample(r.finalModel(), world.train(), trainSeeds,
+            double acc = AudioHeldOutAccuracy.evaluate(baseModel, a.model(), heldPairs.manifest(), cfg.seed(), device);
+            AudioJudgedSampler.Samples trainEv = AudioJudgedSampler.sample(a.model(), world.train(), trainSeeds,
                     size.samplingSteps(), evalSeed, device);
             WinRate trainWr = WinRate.compare(trainEv.scores(), baseTrainEval.scores(), DemoPipeline.TIE_TOLERANCE);
             double trainGain = trainEv.meanScore() - baseTrainEval.meanScore();
             trainPromptRates.put("train_prompts_" + method, String.format(Locale.ROOT, "win rate %s, judge gain %+.4f",
                     trainWr, trainGain));
-            Scoreboard.Row row = new Scoreboard.Row(method, wr, ev.meanScore() - baseEval.meanScore(), ev.meanScore(),
-                    acc, seconds);
+            Scoreboard.Row row = DemoPipeline.score(method, ev, baseEval, a.seconds(), acc);
             rows.add(row);
             log.printf(Locale.ROOT, "[d] %s: win rate %s, judge gain %+.4f, held-out accuracy %.3f (%.0f s);"
                     + " on the train prompts (fresh seeds): win rate %s, judge gain %+.4f%n",
-                    method, row.winRate(), row.judgeScoreGain(), acc, seconds, trainWr, trainGain);
+                    method, row.winRate(), row.judgeScoreGain(), acc, a.seconds(), trainWr, trainGain);
             if (method.equals(cfg.mainMethod())) {
                 writeBeforeAfter(out, baseEval, ev);
             }
@@ -168,31 +154,17 @@ public final class AudioDemoPipeline {
 
         Map<String, Object> facts = new LinkedHashMap<>();
         facts.put("modality", "audio");
-        facts.put("size", size.name());
-        facts.put("seed", cfg.seed());
-        facts.put("main_method", cfg.mainMethod());
-        facts.put("win_rate_ci", "95% Wilson score interval; ties count as half a win");
-        facts.put("judge", "ToneJudge on the waveform: in-band energy share x length agreement x contour agreement,"
-                + " in [0, 1]");
-        facts.put("heldout_prompts", world.heldOut().size());
-        facts.put("eval_seeds_per_prompt", size.evalSeeds());
-        facts.put("train_pairs", pairs.pairs());
-        facts.put("heldout_pairs", heldPairs.pairs());
-        facts.put("untrained_mean_judge_score", Math.round(initEval.meanScore() * 1e4) / 1e4);
-        facts.put("base_mean_judge_score", Math.round(baseEval.meanScore() * 1e4) / 1e4);
+        DemoFacts.putRun(facts, cfg, "ToneJudge on the waveform: in-band energy share x length agreement x contour"
+                + " agreement, in [0, 1]", world.heldOut().size(), pairs, heldPairs, initEval, baseEval);
         facts.put("train_prompts_eval", "the same comparison on the alignment-train prompts with fresh seeds ("
                 + trainSeeds + " per prompt): in-distribution, not held-out; it separates 'alignment learned nothing'"
                 + " from 'what it learned does not transfer to unseen prompt combinations'");
         facts.putAll(trainPromptRates);
-        facts.put("base_train_seconds", Math.round(baseSeconds * 10) / 10.0);
+        DemoFacts.putBaseTrainSeconds(facts, baseSeconds);
         Scoreboard board = new Scoreboard(String.format(Locale.ROOT,
                 "toy text-to-audio alignment: synthetic tones, waveform judge, %.2f s clips, tiny Tango-style latent UNet",
                 stft.durationSeconds()), facts, rows);
-        board.write(out.resolve("scoreboard.json"));
-        Path report = ReportWriter.write(out);
-        log.printf(Locale.ROOT, "demo finished in %.0f s; report %s%n%n", (System.nanoTime() - t0) / 1e9, report);
-        log.print(board.toText());
-        return new DemoPipeline.Result(out, board, baseModel, report);
+        return DemoOutput.publish(out, board, baseModel, t0, log);
     }
 
     /**
@@ -219,26 +191,12 @@ public final class AudioDemoPipeline {
         return out;
     }
 
-    private static TrainRunner.Result train(AudioDemoConfig cfg, Path model, Path dataset, Path runDir, String method,
-            int steps, double lr, Double beta, List<String> valPrompts, PrintStream log) throws IOException {
-        TrainConfig tc = TrainFlags.of(model, dataset, runDir, method, steps, cfg.size().batchSize(), lr, beta, cfg.seed())
-                .set("device", cfg.device())
-                .validation(valPrompts, steps, 1, cfg.size().samplingSteps())
-                .resolve();
-        log.printf(Locale.ROOT, "    training %s: %s, %d steps, lr %.2g -> %s%n", method, dataset, steps, lr, runDir);
-        return AudioTrainRunner.run(tc, new PrintStream(OutputStream.nullOutputStream(), true), false);
+    private static void writeSamples(Path dir, AudioJudgedSampler.Samples s) throws IOException {
+        DemoOutput.writeScored(dir, s, "wav", AudioDemoPipeline::writeWav);
     }
 
-    private static void writeSamples(Path dir, AudioJudgedSampler.Samples s) throws IOException {
-        Files.createDirectories(dir);
-        StringBuilder tsv = new StringBuilder("file\tprompt\tjudge_score\n");
-        for (int i = 0; i < s.waveforms().size(); i++) {
-            String name = String.format(Locale.ROOT, "p%03d-s%d.wav", i / s.perPrompt(), i % s.perPrompt());
-            WavIo.write(dir.resolve(name), s.waveforms().get(i), s.sampleRate(), WavEncoding.PCM_16);
-            tsv.append(name).append('\t').append(s.specs().get(i / s.perPrompt()).caption()).append('\t')
-                    .append(String.format(Locale.ROOT, "%.4f", s.scores()[i])).append('\n');
-        }
-        AtomicFiles.writeString(dir.resolve("scores.tsv"), tsv.toString());
+    private static void writeWav(AudioJudgedSampler.Samples s, int index, Path file) throws IOException {
+        WavIo.write(file, s.waveforms().get(index), s.sampleRate(), WavEncoding.PCM_16);
     }
 
     /**
@@ -250,13 +208,10 @@ public final class AudioDemoPipeline {
             throws IOException {
         int k = before.perPrompt();
         for (int p = 0; p < before.specs().size(); p++) {
-            String name = String.format(Locale.ROOT, "p%03d-%s", p, before.specs().get(p).caption()
-                    .replaceFirst("^a ", "").replace(' ', '-'));
+            String name = DemoOutput.promptName(p, before.caption(p));
             Path dir = out.resolve("audio").resolve(name);
-            WavIo.write(dir.resolve(String.format(Locale.ROOT, "1-before-%.2f.wav", before.scores()[p * k])),
-                    before.waveforms().get(p * k), before.sampleRate(), WavEncoding.PCM_16);
-            WavIo.write(dir.resolve(String.format(Locale.ROOT, "2-after-%.2f.wav", after.scores()[p * k])),
-                    after.waveforms().get(p * k), after.sampleRate(), WavEncoding.PCM_16);
+            writeWav(before, p * k, dir.resolve(String.format(Locale.ROOT, "1-before-%.2f.wav", before.scores()[p * k])));
+            writeWav(after, p * k, dir.resolve(String.format(Locale.ROOT, "2-after-%.2f.wav", after.scores()[p * k])));
             ImageArrays.writePng(MelImage.render(before.logMels().get(p * k), 4),
                     out.resolve("samples").resolve("before").resolve(name + ".png"), true);
             ImageArrays.writePng(MelImage.render(after.logMels().get(p * k), 4),

@@ -43,23 +43,15 @@ public record AudioDemoSize(
         double beta,
         int heldOutPrompts,
         int evalSeeds,
-        int heldOutPairRounds) {
+        int heldOutPairRounds) implements DemoBudget {
 
     /** Validates. */
     public AudioDemoSize {
         if (frames < 8 || frames % 8 != 0) {
             throw new IllegalArgumentException("frames must be a positive multiple of 8");
         }
-        if (pairCandidates < 2) {
-            throw new IllegalArgumentException("pair candidates must be at least 2");
-        }
-        if (baseCopies < 1 || vaeSteps < 1 || baseSteps < 1 || batchSize < 1 || pairRounds < 1 || samplingSteps < 1
-                || alignSteps < 1 || evalSeeds < 1 || heldOutPairRounds < 1) {
-            throw new IllegalArgumentException("every count must be at least 1");
-        }
-        if (heldOutPrompts < 1 || heldOutPrompts >= ToneSpec.all().size()) {
-            throw new IllegalArgumentException("held-out prompts must leave train prompts");
-        }
+        DemoBudget.check(pairCandidates, heldOutPrompts, ToneSpec.all().size(), baseCopies, vaeSteps, baseSteps,
+                batchSize, pairRounds, samplingSteps, alignSteps, evalSeeds, heldOutPairRounds);
         channels = channels.clone();
     }
 

@@ -8,29 +8,23 @@ import io.diffalign.audio.pipeline.AudioTextEncoder;
 import io.diffalign.audio.train.AudioPreferenceDataset;
 import io.diffalign.audio.train.AudioPreferenceSource;
 import io.diffalign.audio.train.AudioPromptEncoder;
-import io.diffalign.core.data.PairSampler;
 import io.diffalign.core.engine.Engines;
-import io.diffalign.core.engine.NoGrad;
-import io.diffalign.core.objective.DiffusionDpo;
 import io.diffalign.core.objective.ObjectiveContext;
-import io.diffalign.core.objective.PreferenceBatch;
 import io.diffalign.core.objective.PredictionType;
 import io.diffalign.diffusion.models.unet.UNet2DConditionModel;
 import io.diffalign.diffusion.schedulers.NoiseSchedule;
+import io.diffalign.diffusion.train.HeldOutEvaluator;
 import java.io.IOException;
 import java.nio.file.Path;
 
 /**
  * Held-out implicit accuracy of an aligned audio model against its base on a labelled pair set:
  * the share of pairs and fixed noise draws where the aligned UNet moved toward the winner's latent
- * more than toward the loser's, relative to the base (a strictly positive Diffusion-DPO logit, as
- * {@link io.diffalign.diffusion.train.HeldOutEvaluator} measures for pixel models). Latents come
- * from the base folder's frozen mel VAE, as in training.
+ * more than toward the loser's, relative to the base (a strictly positive Diffusion-DPO logit,
+ * measured by {@link HeldOutEvaluator} with the image demo's batching). Latents come from the base
+ * folder's frozen mel VAE, as in training.
  */
 public final class AudioHeldOutAccuracy {
-    private static final int BATCH = 8;
-    private static final int DRAWS = 4;
-
     private AudioHeldOutAccuracy() {}
 
     /**
@@ -52,32 +46,14 @@ public final class AudioHeldOutAccuracy {
             reference.setTrainable(false);
             policy.setTrainable(false);
             AudioPreferenceDataset ds = AudioPreferenceDataset.open(manifest);
-            int batch = Math.min(BATCH, ds.size());
+            HeldOutBatching batching = HeldOutBatching.of(ds.size());
             try (AudioTextEncoder text = ref.loadTextEncoder(m)) {
-                AudioPreferenceSource source = new AudioPreferenceSource(ds,
-                        new PairSampler(ds.size(), batch, seed, false, false), 1, ref.loadVae(m),
+                AudioPreferenceSource source = new AudioPreferenceSource(ds, batching.sampler(seed), 1, ref.loadVae(m),
                         ref.stftConfig().waveform(), new AudioPromptEncoder(text, m), seed, null);
                 ObjectiveContext ctx = new ObjectiveContext(AudioConditioning.denoiser(policy),
                         AudioConditioning.denoiser(reference), NoiseSchedule.of(ref.schedulerConfig()),
                         PredictionType.fromConfig(ref.schedulerConfig().predictionType()));
-                DiffusionDpo dpo = new DiffusionDpo(5000);
-                int batches = Math.max(1, ds.size() / batch);
-                double sum = 0;
-                int n = 0;
-                for (int b = 1; b <= batches; b++) {
-                    for (int d = 0; d < DRAWS; d++) {
-                        int bb = b;
-                        int dd = d;
-                        sum += NoGrad.call(() -> {
-                            try (NDManager sm = m.newSubManager()) {
-                                PreferenceBatch pb = source.batch(bb, 0, sm);
-                                return dpo.compute(ctx, pb, seed * 7919 + bb * 131 + dd).metric("implicit_accuracy");
-                            }
-                        });
-                        n++;
-                    }
-                }
-                return sum / n;
+                return HeldOutEvaluator.implicitAccuracy(ctx, source, batching.batches(), HeldOutBatching.DRAWS, seed, m);
             }
         }
     }

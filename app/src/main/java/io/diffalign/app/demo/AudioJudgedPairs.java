@@ -1,17 +1,12 @@
 package io.diffalign.app.demo;
 
 import ai.djl.Device;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.diffalign.audio.io.WavEncoding;
 import io.diffalign.audio.io.WavIo;
 import io.diffalign.audio.toy.ToneSpec;
-import io.diffalign.core.train.AtomicFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Makes an audio preference dataset the way real ones are made: for every prompt and round,
@@ -22,7 +17,8 @@ import java.util.Locale;
  * inspection) and the 16-bit WAV clips, the layout the audio trainer reads.
  */
 public final class AudioJudgedPairs {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** 16-bit WAVs under {@code audio/}, manifest {@code manifest.jsonl} (the audio trainer's layout). */
+    private static final BestWorstPairs.Layout LAYOUT = new BestWorstPairs.Layout("audio", "wav", "manifest.jsonl");
 
     private AudioJudgedPairs() {}
 
@@ -43,45 +39,8 @@ public final class AudioJudgedPairs {
      */
     public static JudgedPairs.Written write(Path model, List<ToneSpec> specs, int rounds, int candidates,
             int steps, double tieMargin, long seed, Path dir, Device device) throws IOException {
-        if (candidates < 2) {
-            throw new IllegalArgumentException("candidates must be at least 2, got " + candidates);
-        }
-        Files.createDirectories(dir.resolve("audio"));
-        StringBuilder lines = new StringBuilder();
-        int written = 0;
-        int skipped = 0;
-        for (int r = 0; r < rounds; r++) {
-            AudioJudgedSampler.Samples s = AudioJudgedSampler.sample(model, specs, candidates, steps, seed + r, device);
-            for (int p = 0; p < specs.size(); p++) {
-                int win = candidates * p;
-                int lose = candidates * p;
-                for (int i = candidates * p + 1; i < candidates * (p + 1); i++) {
-                    win = s.scores()[i] > s.scores()[win] ? i : win;
-                    lose = s.scores()[i] < s.scores()[lose] ? i : lose;
-                }
-                if (s.scores()[win] - s.scores()[lose] <= tieMargin) {
-                    skipped++;
-                    continue;
-                }
-                String c = String.format(Locale.ROOT, "audio/r%02d-p%03d-chosen.wav", r, p);
-                String l = String.format(Locale.ROOT, "audio/r%02d-p%03d-rejected.wav", r, p);
-                WavIo.write(dir.resolve(c), s.waveforms().get(win), s.sampleRate(), WavEncoding.PCM_16);
-                WavIo.write(dir.resolve(l), s.waveforms().get(lose), s.sampleRate(), WavEncoding.PCM_16);
-                ObjectNode n = JSON.createObjectNode();
-                n.put("prompt", specs.get(p).caption());
-                n.put("chosen", c);
-                n.put("rejected", l);
-                n.put("judge_chosen", Math.round(s.scores()[win] * 1e4) / 1e4);
-                n.put("judge_rejected", Math.round(s.scores()[lose] * 1e4) / 1e4);
-                lines.append(JSON.writeValueAsString(n)).append('\n');
-                written++;
-            }
-        }
-        if (written == 0) {
-            throw new IllegalStateException("every sampled pair was a near-tie (margin " + tieMargin + ")");
-        }
-        Path manifest = dir.resolve("manifest.jsonl");
-        AtomicFiles.writeString(manifest, lines.toString());
-        return new JudgedPairs.Written(manifest, written, skipped);
+        return BestWorstPairs.write(LAYOUT, specs.size(), rounds, candidates, tieMargin, seed, dir,
+                roundSeed -> AudioJudgedSampler.sample(model, specs, candidates, steps, roundSeed, device),
+                (s, i, file) -> WavIo.write(file, s.waveforms().get(i), s.sampleRate(), WavEncoding.PCM_16));
     }
 }

@@ -28,18 +28,10 @@ public final class AudioJudgedSampler {
      * @param scores the judge scores
      */
     public record Samples(List<ToneSpec> specs, int perPrompt, int sampleRate, List<float[]> waveforms,
-            List<float[][]> logMels, double[] scores) {
-        /**
-         * The mean judge score.
-         *
-         * @return the mean
-         */
-        public double meanScore() {
-            double s = 0;
-            for (double v : scores) {
-                s += v;
-            }
-            return s / scores.length;
+            List<float[][]> logMels, double[] scores) implements JudgedSamples {
+        @Override
+        public String caption(int prompt) {
+            return specs.get(prompt).caption();
         }
     }
 
@@ -71,11 +63,7 @@ public final class AudioJudgedSampler {
             }
             rate = pipe.stftConfig().mel().sampleRate();
         }
-        ToneJudge judge = new ToneJudge(rate);
-        double[] scores = new double[wavs.size()];
-        for (int i = 0; i < wavs.size(); i++) {
-            scores[i] = judge.score(wavs.get(i), specs.get(i / perPrompt));
-        }
+        double[] scores = JudgedSamples.judgeEach(wavs, specs, perPrompt, new ToneJudge(rate)::score);
         return new Samples(specs, perPrompt, rate, wavs, mels, scores);
     }
 }

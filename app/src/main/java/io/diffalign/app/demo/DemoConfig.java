@@ -14,7 +14,7 @@ import java.util.List;
  * @param seed the seed of data, weights and noise
  * @param device cpu, cuda or cuda:N
  */
-public record DemoConfig(Path out, List<String> methods, DemoSize size, long seed, String device) {
+public record DemoConfig(Path out, List<String> methods, DemoSize size, long seed, String device) implements DemoRun {
     /**
      * The default methods of the full demo: Diffusion-DPO and two cheap relatives. The inversion
      * methods are accepted by {@code --methods} but not run by default: their reference-trajectory
@@ -66,12 +66,7 @@ public record DemoConfig(Path out, List<String> methods, DemoSize size, long see
 
     /** Validates. */
     public DemoConfig {
-        if (out == null) {
-            throw new IllegalArgumentException("out is required");
-        }
-        if (methods == null || methods.isEmpty()) {
-            throw new IllegalArgumentException("at least one method is required");
-        }
+        DemoRun.requireOutAndMethods(out, methods);
         methods = List.copyOf(expand(methods));
         for (String m : methods) {
             if (!Objectives.names().contains(m) && !InversionObjectives.names().contains(m)) {
@@ -79,13 +74,8 @@ public record DemoConfig(Path out, List<String> methods, DemoSize size, long see
                         + " or " + InversionObjectives.names());
             }
         }
-        if (methods.stream().distinct().count() != methods.size()) {
-            throw new IllegalArgumentException("methods repeat: " + methods);
-        }
-        if (size == null) {
-            throw new IllegalArgumentException("size is required");
-        }
-        device = device == null ? "cpu" : device;
+        DemoRun.requireDistinctMethodsAndSize(methods, size);
+        device = DemoRun.deviceOrCpu(device);
     }
 
     /**
@@ -93,7 +83,8 @@ public record DemoConfig(Path out, List<String> methods, DemoSize size, long see
      *
      * @return the method
      */
+    @Override
     public String mainMethod() {
-        return methods.contains("diffusion-dpo") ? "diffusion-dpo" : methods.get(0);
+        return DemoRun.mainMethodOf(methods);
     }
 }

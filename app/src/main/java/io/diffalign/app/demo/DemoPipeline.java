@@ -2,22 +2,15 @@ package io.diffalign.app.demo;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import io.diffalign.app.report.ReportWriter;
-import io.diffalign.app.train.TrainConfig;
-import io.diffalign.app.train.TrainFlags;
 import io.diffalign.app.train.TrainRunner;
 import io.diffalign.core.engine.Engines;
-import io.diffalign.core.train.AtomicFiles;
 import io.diffalign.diffusion.image.ImageArrays;
 import io.diffalign.diffusion.pipeline.TinyPipelineFactory;
 import io.diffalign.diffusion.toy.ShapeSpec;
 import io.diffalign.inversion.objective.InversionDpo;
-import io.diffalign.inversion.objective.InversionObjectives;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,6 +30,12 @@ import java.util.Map;
 public final class DemoPipeline {
     /** Evaluation noise seed offset (distinct from the pair-sampling seeds). */
     static final long EVAL_SEED_OFFSET = 7_000;
+
+    /** Noise seed offset of the train pairs (round r uses seed + offset + r). */
+    static final long PAIR_SEED_OFFSET = 1_000;
+
+    /** Noise seed offset of the held-out pairs. */
+    static final long HELDOUT_PAIR_SEED_OFFSET = 2_000;
 
     /** Judge scores within this distance count as a tie. */
     static final double TIE_TOLERANCE = 1e-9;
@@ -69,11 +68,7 @@ public final class DemoPipeline {
         DemoSize size = cfg.size();
         Device device = Engines.parseDevice(cfg.device());
         Path out = cfg.out().toAbsolutePath();
-        Files.createDirectories(out);
-        for (String d : OWNED) {
-            AtomicFiles.deleteTree(out.resolve(d));
-        }
-        Files.deleteIfExists(out.resolve("scoreboard.json"));
+        DemoOutput.reset(out, OWNED);
 
         // (a) data
         ToyWorld world = ToyWorld.split(size.heldOutPrompts(), cfg.seed());
@@ -92,9 +87,10 @@ public final class DemoPipeline {
         }
         List<String> valPrompts = world.heldOut().subList(0, Math.min(4, world.heldOut().size())).stream()
                 .map(ShapeSpec::caption).toList();
+        DemoTrainer trainer = new DemoTrainer(cfg, valPrompts, 2, TrainRunner::run, log);
         long tb = System.nanoTime();
-        TrainRunner.Result base = train(cfg, init, sft, out.resolve("base"), "sft", size.baseSteps(), size.baseLr(),
-                null, valPrompts, log);
+        TrainRunner.Result base = trainer.train(init, sft, out.resolve("base"), "sft", size.baseSteps(),
+                size.baseLr(), null);
         double baseSeconds = (System.nanoTime() - tb) / 1e9;
         Path baseModel = base.finalModel();
 
@@ -109,63 +105,48 @@ public final class DemoPipeline {
 
         // (c) preference pairs sampled from the base and labelled by the judge
         JudgedPairs.Written pairs = JudgedPairs.write(baseModel, world.train(), size.pairRounds(),
-                size.pairCandidates(), size.samplingSteps(), size.tieMargin(), cfg.seed() + 1000, data.resolve("pairs"), device);
+                size.pairCandidates(), size.samplingSteps(), size.tieMargin(), cfg.seed() + PAIR_SEED_OFFSET,
+                data.resolve("pairs"), device);
         JudgedPairs.Written heldPairs = JudgedPairs.write(baseModel, world.heldOut(), size.heldOutPairRounds(),
-                size.samplingSteps(), size.tieMargin(), cfg.seed() + 2000, data.resolve("heldout-pairs"), device);
+                size.samplingSteps(), size.tieMargin(), cfg.seed() + HELDOUT_PAIR_SEED_OFFSET,
+                data.resolve("heldout-pairs"), device);
         log.printf(Locale.ROOT, "[c] judged pairs: %d train (%d near-ties skipped), %d held-out%n",
                 pairs.pairs(), pairs.skippedTies(), heldPairs.pairs());
 
         // (d) + (e) align with every method, evaluate against the base
         List<Scoreboard.Row> rows = new ArrayList<>();
         for (String method : cfg.methods()) {
-            long ts = System.nanoTime();
-            Double beta = "sft".equals(method) || "kto".equals(method) ? null : size.beta();
-            int steps = alignSteps(method, size);
-            TrainRunner.Result r = train(cfg, baseModel, pairs.manifest(), out.resolve("runs").resolve(method), method,
-                    steps, size.alignLr(), beta, valPrompts, log);
-            double seconds = (System.nanoTime() - ts) / 1e9;
-            JudgedSampler.Samples ev = JudgedSampler.sample(r.finalModel(), world.heldOut(), size.evalSeeds(),
+            DemoTrainer.Aligned a = trainer.align(method, baseModel, pairs.manifest(),
+                    out.resolve("runs").resolve(method));
+            JudgedSampler.Samples ev = JudgedSampler.sample(a.model(), world.heldOut(), size.evalSeeds(),
                     size.samplingSteps(), evalSeed, device);
             writeSamples(out.resolve("eval").resolve(method), ev);
-            Scoreboard.Row row = score(method, ev, baseEval, seconds,
-                    HeldOutAccuracy.evaluate(baseModel, r.finalModel(), heldPairs.manifest(), cfg.seed(), device));
+            Scoreboard.Row row = score(method, ev, baseEval, a.seconds(),
+                    HeldOutAccuracy.evaluate(baseModel, a.model(), heldPairs.manifest(), cfg.seed(), device));
             rows.add(row);
             log.printf(Locale.ROOT, "[d] %s: win rate %s, judge gain %+.4f, held-out accuracy %.3f (%.0f s)%n",
-                    method, row.winRate(), row.judgeScoreGain(), row.heldOutImplicitAccuracy(), seconds);
+                    method, row.winRate(), row.judgeScoreGain(), row.heldOutImplicitAccuracy(), a.seconds());
             if (method.equals(cfg.mainMethod())) {
                 writeBeforeAfter(out.resolve("samples"), baseEval, ev);
             }
         }
 
         Map<String, Object> facts = new LinkedHashMap<>();
-        facts.put("size", size.name());
-        facts.put("seed", cfg.seed());
-        facts.put("main_method", cfg.mainMethod());
-        facts.put("win_rate_ci", "95% Wilson score interval; ties count as half a win");
-        facts.put("judge", "ToyShapes pixel judge: colour agreement and shape IoU, in [0, 1]");
-        facts.put("heldout_prompts", world.heldOut().size());
-        facts.put("eval_seeds_per_prompt", size.evalSeeds());
-        facts.put("train_pairs", pairs.pairs());
-        facts.put("heldout_pairs", heldPairs.pairs());
-        facts.put("untrained_mean_judge_score", Math.round(initEval.meanScore() * 1e4) / 1e4);
-        facts.put("base_mean_judge_score", Math.round(baseEval.meanScore() * 1e4) / 1e4);
-        facts.put("base_train_seconds", Math.round(baseSeconds * 10) / 10.0);
+        DemoFacts.putRun(facts, cfg, "ToyShapes pixel judge: colour agreement and shape IoU, in [0, 1]",
+                world.heldOut().size(), pairs, heldPairs, initEval, baseEval);
+        DemoFacts.putBaseTrainSeconds(facts, baseSeconds);
         facts.put("align_steps_per_method", size.alignSteps());
         facts.put("align_pairs_per_step", size.batchSize());
         facts.put("inversion_steps", DemoConfig.INVERSION_STEPS);
         if (cfg.methods().contains(InversionDpo.NAME)) {
-            facts.put("inversion_dpo_budget", alignSteps(InversionDpo.NAME, size) + " alignment steps, "
+            facts.put("inversion_dpo_budget", DemoTrainer.alignSteps(InversionDpo.NAME, size) + " alignment steps, "
                     + DemoConfig.INVERSION_DPO_STEPS + " inversion steps");
         }
         facts.put("kto_data", "the same pairs, unpaired by the trainer: chosen images desirable, rejected undesirable");
         Scoreboard board = new Scoreboard(
                 "toy text-to-image alignment: coloured shapes, pixel judge, " + size.resolution() + "x"
                         + size.resolution() + " pixel-space UNet", facts, rows);
-        board.write(out.resolve("scoreboard.json"));
-        Path report = ReportWriter.write(out);
-        log.printf(Locale.ROOT, "demo finished in %.0f s; report %s%n%n", (System.nanoTime() - t0) / 1e9, report);
-        log.print(board.toText());
-        return new Result(out, board, baseModel, report);
+        return DemoOutput.publish(out, board, baseModel, t0, log);
     }
 
     /**
@@ -178,52 +159,23 @@ public final class DemoPipeline {
      * @param heldOutAccuracy held-out implicit accuracy
      * @return the row
      */
-    public static Scoreboard.Row score(String method, JudgedSampler.Samples aligned, JudgedSampler.Samples base,
-            double trainSeconds, double heldOutAccuracy) {
+    public static Scoreboard.Row score(String method, JudgedSamples aligned, JudgedSamples base, double trainSeconds,
+            double heldOutAccuracy) {
         WinRate wr = WinRate.compare(aligned.scores(), base.scores(), TIE_TOLERANCE);
         return new Scoreboard.Row(method, wr, aligned.meanScore() - base.meanScore(), aligned.meanScore(),
                 heldOutAccuracy, trainSeconds);
     }
 
-    /** Alignment steps of a method: the preset's, a fraction of them for Inversion-DPO. */
-    static int alignSteps(String method, DemoSize size) {
-        return InversionDpo.NAME.equals(method)
-                ? Math.max(1, size.alignSteps() / DemoConfig.INVERSION_DPO_STEP_DIVISOR) : size.alignSteps();
-    }
-
-    private static TrainRunner.Result train(DemoConfig cfg, Path model, Path dataset, Path runDir, String method,
-            int steps, double lr, Double beta, List<String> valPrompts, PrintStream log) throws IOException {
-        TrainFlags flags = TrainFlags.of(model, dataset, runDir, method, steps, cfg.size().batchSize(), lr, beta, cfg.seed())
-                .set("device", cfg.device())
-                .validation(valPrompts, steps, 2, cfg.size().samplingSteps());
-        if (InversionDpo.NAME.equals(method)) {
-            flags.set("inversion_steps", DemoConfig.INVERSION_DPO_STEPS);
-        } else if (InversionObjectives.names().contains(method)) {
-            flags.set("inversion_steps", DemoConfig.INVERSION_STEPS);
-        }
-        TrainConfig tc = flags.resolve();
-        log.printf(Locale.ROOT, "    training %s: %s, %d steps, lr %.2g -> %s%n", method, dataset, steps, lr, runDir);
-        return TrainRunner.run(tc, new PrintStream(OutputStream.nullOutputStream(), true), false);
-    }
-
     private static void writeSamples(Path dir, JudgedSampler.Samples s) throws IOException {
-        Files.createDirectories(dir);
-        StringBuilder tsv = new StringBuilder("file\tprompt\tjudge_score\n");
-        for (int i = 0; i < s.images().size(); i++) {
-            String name = String.format(Locale.ROOT, "p%03d-s%d.png", i / s.perPrompt(), i % s.perPrompt());
-            ImageArrays.writePng(s.images().get(i), dir.resolve(name), true);
-            tsv.append(name).append('\t').append(s.specs().get(i / s.perPrompt()).caption()).append('\t')
-                    .append(String.format(Locale.ROOT, "%.4f", s.scores()[i])).append('\n');
-        }
-        AtomicFiles.writeString(dir.resolve("scores.tsv"), tsv.toString());
+        DemoOutput.writeScored(dir, s, "png",
+                (samples, i, file) -> ImageArrays.writePng(samples.images().get(i), file, true));
     }
 
     private static void writeBeforeAfter(Path samples, JudgedSampler.Samples before, JudgedSampler.Samples after)
             throws IOException {
         int k = before.perPrompt();
         for (int p = 0; p < before.specs().size(); p++) {
-            String name = String.format(Locale.ROOT, "p%03d-%s.png", p, before.specs().get(p).caption()
-                    .replaceFirst("^a ", "").replace(' ', '-'));
+            String name = DemoOutput.promptName(p, before.caption(p)) + ".png";
             ImageArrays.writePng(ImageArrays.grid(slice(before.images(), p * k, k), k), samples.resolve("before").resolve(name), true);
             ImageArrays.writePng(ImageArrays.grid(slice(after.images(), p * k, k), k), samples.resolve("after").resolve(name), true);
         }

@@ -40,23 +40,15 @@ public record DemoSize(
         double beta,
         int heldOutPrompts,
         int evalSeeds,
-        int heldOutPairRounds) {
+        int heldOutPairRounds) implements DemoBudget {
 
     /** Validates. */
     public DemoSize {
         if (resolution < 8 || resolution % 4 != 0) {
             throw new IllegalArgumentException("resolution must be a multiple of 4, at least 8");
         }
-        if (pairCandidates < 2) {
-            throw new IllegalArgumentException("pair candidates must be at least 2");
-        }
-        if (baseCopies < 1 || baseSteps < 1 || batchSize < 1 || pairRounds < 1 || samplingSteps < 1 || alignSteps < 1
-                || evalSeeds < 1 || heldOutPairRounds < 1) {
-            throw new IllegalArgumentException("every count must be at least 1");
-        }
-        if (heldOutPrompts < 1 || heldOutPrompts >= ToyWorld.allSpecs().size()) {
-            throw new IllegalArgumentException("held-out prompts must leave train prompts");
-        }
+        DemoBudget.check(pairCandidates, heldOutPrompts, ToyWorld.allSpecs().size(),
+                baseCopies, baseSteps, batchSize, pairRounds, samplingSteps, alignSteps, evalSeeds, heldOutPairRounds);
         channels = channels.clone();
     }
 

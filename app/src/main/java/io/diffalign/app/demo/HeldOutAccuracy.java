@@ -6,7 +6,6 @@ import io.diffalign.core.data.BadSampleLog;
 import io.diffalign.core.data.BadSamplePolicy;
 import io.diffalign.core.data.FlipMode;
 import io.diffalign.core.data.ImagePreprocessing;
-import io.diffalign.core.data.PairSampler;
 import io.diffalign.core.data.PreferenceBatchLoader;
 import io.diffalign.core.data.PreferenceDataset;
 import io.diffalign.core.data.PreferenceDatasets;
@@ -14,6 +13,7 @@ import io.diffalign.core.engine.Engines;
 import io.diffalign.core.objective.ObjectiveContext;
 import io.diffalign.core.objective.PreferenceObjective;
 import io.diffalign.core.objective.PredictionType;
+import io.diffalign.core.train.PreferenceTrainer;
 import io.diffalign.diffusion.models.unet.UNet2DConditionModel;
 import io.diffalign.diffusion.pipeline.DiffusersFolder;
 import io.diffalign.diffusion.schedulers.NoiseSchedule;
@@ -29,9 +29,6 @@ import java.nio.file.Path;
  * toward the winner more than toward the loser, relative to the base). Pixel-space models only.
  */
 public final class HeldOutAccuracy {
-    private static final int BATCH = 8;
-    private static final int DRAWS = 4;
-
     private HeldOutAccuracy() {}
 
     /**
@@ -51,7 +48,7 @@ public final class HeldOutAccuracy {
 
     /**
      * Evaluates by an objective's own logit ({@link HeldOutEvaluator#implicitAccuracy(PreferenceObjective,
-     * ObjectiveContext, ImagePreferenceSource, int, int, long, NDManager)}); Diffusion-DPO's forward-noise
+     * ObjectiveContext, PreferenceTrainer.BatchSource, int, int, long, NDManager)}); Diffusion-DPO's forward-noise
      * logit when {@code objective} is null.
      *
      * @param base the reference model folder
@@ -77,17 +74,18 @@ public final class HeldOutAccuracy {
             policy.setTrainable(false);
             PreferenceDataset ds = PreferenceDatasets.open(manifest);
             int res = policy.config().sampleHeight();
-            int batch = Math.min(BATCH, ds.size());
+            HeldOutBatching batching = HeldOutBatching.of(ds.size());
             PreferenceBatchLoader loader = new PreferenceBatchLoader(ds,
                     new ImagePreprocessing(res, false, FlipMode.NONE, 0), BadSamplePolicy.FAIL, new BadSampleLog(), seed);
             ImagePreferenceSource source = new ImagePreferenceSource(ds, loader,
-                    new PairSampler(ds.size(), batch, seed, false, false), 1, null,
+                    batching.sampler(seed), 1, null,
                     new PromptEncoder(ref.loadTextEncoder(m), ref.loadTokenizer(), m), res, true, seed);
             ObjectiveContext ctx = new ObjectiveContext(policy::forward, reference::forward,
                     NoiseSchedule.of(ref.schedulerConfig()), PredictionType.fromConfig(ref.schedulerConfig().predictionType()));
-            int batches = Math.max(1, ds.size() / batch);
-            return objective == null ? HeldOutEvaluator.implicitAccuracy(ctx, source, batches, DRAWS, seed, m)
-                    : HeldOutEvaluator.implicitAccuracy(objective, ctx, source, batches, DRAWS, seed, m);
+            int batches = batching.batches();
+            return objective == null
+                    ? HeldOutEvaluator.implicitAccuracy(ctx, source, batches, HeldOutBatching.DRAWS, seed, m)
+                    : HeldOutEvaluator.implicitAccuracy(objective, ctx, source, batches, HeldOutBatching.DRAWS, seed, m);
         }
     }
 }

@@ -1,17 +1,11 @@
 package io.diffalign.app.demo;
 
 import ai.djl.Device;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.diffalign.core.train.AtomicFiles;
 import io.diffalign.diffusion.image.ImageArrays;
 import io.diffalign.diffusion.toy.ShapeSpec;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Makes a preference dataset the way real ones are made: for every prompt, two samples of the
@@ -20,7 +14,8 @@ import java.util.Locale;
  * scores as {@code judge_chosen}/{@code judge_rejected} for inspection) and the PNGs.
  */
 public final class JudgedPairs {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** PNGs under {@code images/}, manifest {@code pairs.jsonl}. */
+    private static final BestWorstPairs.Layout LAYOUT = new BestWorstPairs.Layout("images", "png", "pairs.jsonl");
 
     /**
      * What was written.
@@ -71,43 +66,8 @@ public final class JudgedPairs {
      */
     public static Written write(Path model, List<ShapeSpec> specs, int rounds, int candidates, int steps,
             double tieMargin, long seed, Path dir, Device device) throws IOException {
-        if (candidates < 2) {
-            throw new IllegalArgumentException("candidates must be at least 2, got " + candidates);
-        }
-        Files.createDirectories(dir.resolve("images"));
-        List<String> lines = new ArrayList<>();
-        int skipped = 0;
-        for (int r = 0; r < rounds; r++) {
-            JudgedSampler.Samples s = JudgedSampler.sample(model, specs, candidates, steps, seed + r, device);
-            for (int p = 0; p < specs.size(); p++) {
-                int win = candidates * p;
-                int lose = candidates * p;
-                for (int i = candidates * p + 1; i < candidates * (p + 1); i++) {
-                    win = s.scores()[i] > s.scores()[win] ? i : win;
-                    lose = s.scores()[i] < s.scores()[lose] ? i : lose;
-                }
-                if (s.scores()[win] - s.scores()[lose] <= tieMargin) {
-                    skipped++;
-                    continue;
-                }
-                String c = String.format(Locale.ROOT, "images/r%02d-p%03d-chosen.png", r, p);
-                String l = String.format(Locale.ROOT, "images/r%02d-p%03d-rejected.png", r, p);
-                ImageArrays.writePng(s.images().get(win), dir.resolve(c), true);
-                ImageArrays.writePng(s.images().get(lose), dir.resolve(l), true);
-                ObjectNode n = JSON.createObjectNode();
-                n.put("prompt", specs.get(p).caption());
-                n.put("chosen", c);
-                n.put("rejected", l);
-                n.put("judge_chosen", Math.round(s.scores()[win] * 1e4) / 1e4);
-                n.put("judge_rejected", Math.round(s.scores()[lose] * 1e4) / 1e4);
-                lines.add(JSON.writeValueAsString(n));
-            }
-        }
-        if (lines.isEmpty()) {
-            throw new IllegalStateException("every sampled pair was a near-tie (margin " + tieMargin + ")");
-        }
-        Path manifest = dir.resolve("pairs.jsonl");
-        AtomicFiles.writeString(manifest, String.join("\n", lines) + "\n");
-        return new Written(manifest, lines.size(), skipped);
+        return BestWorstPairs.write(LAYOUT, specs.size(), rounds, candidates, tieMargin, seed, dir,
+                roundSeed -> JudgedSampler.sample(model, specs, candidates, steps, roundSeed, device),
+                (s, i, file) -> ImageArrays.writePng(s.images().get(i), file, true));
     }
 }

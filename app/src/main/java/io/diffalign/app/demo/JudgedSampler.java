@@ -27,18 +27,11 @@ public final class JudgedSampler {
      * @param images the images
      * @param scores the judge scores
      */
-    public record Samples(List<ShapeSpec> specs, int perPrompt, List<BufferedImage> images, double[] scores) {
-        /**
-         * The mean judge score.
-         *
-         * @return the mean
-         */
-        public double meanScore() {
-            double s = 0;
-            for (double v : scores) {
-                s += v;
-            }
-            return s / scores.length;
+    public record Samples(List<ShapeSpec> specs, int perPrompt, List<BufferedImage> images, double[] scores)
+            implements JudgedSamples {
+        @Override
+        public String caption(int prompt) {
+            return specs.get(prompt).caption();
         }
     }
 
@@ -66,11 +59,8 @@ public final class JudgedSampler {
                 images.add(gi.image());
             }
         }
-        double[] scores = new double[images.size()];
-        for (int i = 0; i < images.size(); i++) {
-            BufferedImage img = images.get(i);
-            scores[i] = new ToyShapes(img.getWidth()).score(ImageArrays.toChw(img), specs.get(i / perPrompt));
-        }
+        double[] scores = JudgedSamples.judgeEach(images, specs, perPrompt,
+                (img, spec) -> new ToyShapes(img.getWidth()).score(ImageArrays.toChw(img), spec));
         return new Samples(specs, perPrompt, images, scores);
     }
 }

@@ -7,12 +7,17 @@ import io.diffalign.core.objective.ObjectiveContext;
 import io.diffalign.core.objective.ObjectiveOutput;
 import io.diffalign.core.objective.PreferenceBatch;
 import io.diffalign.core.objective.PreferenceObjective;
+import io.diffalign.core.train.PreferenceTrainer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
 /**
  * Held-out implicit accuracy: the share of held-out pairs (over several fixed noise/timestep
  * draws) on which the policy's Diffusion-DPO logit is positive, i.e. the policy has moved toward
  * the winner relative to the reference more than toward the loser. It is 0 when policy equals
- * reference (the comparison is strict) and rises above 0.5 as alignment generalises.
+ * reference (the comparison is strict) and rises above 0.5 as alignment generalises. Any
+ * preference batch source works: image pairs ({@link ImagePreferenceSource}) or the audio trainer's
+ * latent pairs.
  */
 public final class HeldOutEvaluator {
     private HeldOutEvaluator() {}
@@ -28,8 +33,8 @@ public final class HeldOutEvaluator {
      * @param manager a manager for temporaries
      * @return the mean implicit accuracy in [0, 1]
      */
-    public static double implicitAccuracy(ObjectiveContext context, ImagePreferenceSource heldOut, int batches,
-            int draws, long seed, NDManager manager) {
+    public static double implicitAccuracy(ObjectiveContext context, PreferenceTrainer.BatchSource heldOut,
+            int batches, int draws, long seed, NDManager manager) {
         return implicitAccuracy(new DiffusionDpo(5000), context, heldOut, batches, draws, seed, manager);
     }
 
@@ -46,9 +51,10 @@ public final class HeldOutEvaluator {
      * @param seed the seed of the draws (fixed across evaluations)
      * @param manager a manager for temporaries
      * @return the mean implicit accuracy in [0, 1]
+     * @throws UncheckedIOException when a held-out batch cannot be read
      */
     public static double implicitAccuracy(PreferenceObjective objective, ObjectiveContext context,
-            ImagePreferenceSource heldOut, int batches, int draws, long seed, NDManager manager) {
+            PreferenceTrainer.BatchSource heldOut, int batches, int draws, long seed, NDManager manager) {
         PreferenceObjective dpo = objective;
         double sum = 0;
         int n = 0;
@@ -61,6 +67,8 @@ public final class HeldOutEvaluator {
                         PreferenceBatch batch = heldOut.batch(bb, 0, sm);
                         ObjectiveOutput out = dpo.compute(context, batch, seed * 7919 + bb * 131 + dd);
                         return out.metric("implicit_accuracy");
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
                     }
                 });
                 n++;
