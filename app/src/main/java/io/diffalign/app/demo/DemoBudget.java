@@ -1,9 +1,9 @@
 package io.diffalign.app.demo;
 
 /**
- * The budgets every demo preset has, whatever the modality: the base model's SFT, the judged
- * preference pairs, the alignment and the held-out evaluation. {@link DemoSize} and
- * {@link AudioDemoSize} add what only their modality has (image side, clip length, VAE steps).
+ * The budgets of a demo preset that the shared demo code reads (training and evaluation), and the
+ * checks both presets make. {@link DemoSize} and {@link AudioDemoSize} hold the rest, with what only
+ * their modality has (image side, clip length, VAE steps).
  */
 interface DemoBudget {
     /**
@@ -14,27 +14,6 @@ interface DemoBudget {
     String name();
 
     /**
-     * Renderings of every toy spec in the base SFT dataset.
-     *
-     * @return the copies
-     */
-    int baseCopies();
-
-    /**
-     * Base SFT optimizer steps.
-     *
-     * @return the steps
-     */
-    int baseSteps();
-
-    /**
-     * Base SFT learning rate.
-     *
-     * @return the learning rate
-     */
-    double baseLr();
-
-    /**
      * Pairs per training batch (base and alignment).
      *
      * @return the batch size
@@ -42,32 +21,11 @@ interface DemoBudget {
     int batchSize();
 
     /**
-     * Sampling rounds over the train prompts when making preference pairs.
-     *
-     * @return the rounds
-     */
-    int pairRounds();
-
-    /**
-     * Samples per prompt and round; the judge's best and worst form the pair.
-     *
-     * @return the candidates
-     */
-    int pairCandidates();
-
-    /**
      * DDIM steps of every sampling.
      *
      * @return the steps
      */
     int samplingSteps();
-
-    /**
-     * Judge-score difference at or below which a sampled pair is skipped as a near-tie.
-     *
-     * @return the margin
-     */
-    double tieMargin();
 
     /**
      * Alignment optimizer steps per method.
@@ -91,25 +49,11 @@ interface DemoBudget {
     double beta();
 
     /**
-     * Prompts held out of the preference data.
-     *
-     * @return the count
-     */
-    int heldOutPrompts();
-
-    /**
      * Seeds per held-out prompt at evaluation.
      *
      * @return the seeds
      */
     int evalSeeds();
-
-    /**
-     * Sampling rounds over held-out prompts for the held-out labelled pairs.
-     *
-     * @return the rounds
-     */
-    int heldOutPairRounds();
 
     /**
      * The checks both presets make after their modality's own: at least two pair candidates, every

@@ -4,25 +4,11 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The settings every demo run has, whatever the modality, and the checks both configs make on
- * them. {@link DemoConfig} and {@link AudioDemoConfig} differ in their presets and in which
+ * The settings of a demo run that the shared demo code reads, and the checks both configs make on
+ * their settings. {@link DemoConfig} and {@link AudioDemoConfig} differ in their presets and in which
  * methods they accept.
  */
 interface DemoRun {
-    /**
-     * The output folder.
-     *
-     * @return the folder
-     */
-    Path out();
-
-    /**
-     * The alignment methods, in order.
-     *
-     * @return the methods
-     */
-    List<String> methods();
-
     /**
      * The budgets.
      *
