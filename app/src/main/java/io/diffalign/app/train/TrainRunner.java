@@ -27,7 +27,6 @@ import io.diffalign.core.objective.Objectives;
 import io.diffalign.inversion.cache.TrajectoryCache;
 import io.diffalign.inversion.objective.InversionObjectives;
 import io.diffalign.core.objective.PredictionType;
-import io.diffalign.core.objective.PreferenceBatch;
 import io.diffalign.core.objective.PreferenceObjective;
 import io.diffalign.core.optim.AdamW;
 import io.diffalign.core.optim.LrSchedule;
@@ -39,7 +38,6 @@ import io.diffalign.diffusion.image.ImageArrays;
 import io.diffalign.diffusion.lora.LoraConfig;
 import io.diffalign.diffusion.lora.LoraInjector;
 import io.diffalign.diffusion.lora.LoraSet;
-import io.diffalign.diffusion.models.ModelFiles;
 import io.diffalign.diffusion.models.unet.UNet2DConditionModel;
 import io.diffalign.diffusion.models.vae.AutoencoderKL;
 import io.diffalign.diffusion.pipeline.DiffusersFolder;
@@ -59,7 +57,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -101,20 +98,9 @@ public final class TrainRunner {
         Path runDir = Path.of(cfg.outputDir());
         Device device = Engines.parseDevice(cfg.device());
         DiffusersFolder folder = DiffusersFolder.open(Path.of(cfg.model()));
-        Path datasetPath = Path.of(cfg.dataset());
-        if (!Files.exists(datasetPath)) {
-            throw new java.nio.file.NoSuchFileException(datasetPath.toString(), null, "dataset not found");
-        }
+        Path datasetPath = TrainParts.dataset(cfg);
         if (!dryRun) {
-            Files.createDirectories(runDir);
-            boolean hasCheckpoints;
-            try (Stream<Path> s = Files.list(runDir)) {
-                hasCheckpoints = s.anyMatch(p -> p.getFileName().toString().startsWith("checkpoint-"));
-            }
-            if (hasCheckpoints && cfg.resume() == null) {
-                throw new IllegalArgumentException(runDir + " already holds checkpoints of a run: pass --resume latest to continue it, or choose another --output-dir");
-            }
-            AtomicFiles.writeString(runDir.resolve("config.resolved.json"), TrainConfigLoader.toJson(cfg) + "\n");
+            RunFolder.prepare(runDir, cfg);
         }
         Engines.manualSeed(cfg.seed());
         try (NDManager m = NDManager.newBaseManager(device, Engines.ENGINE)) {
@@ -164,13 +150,7 @@ public final class TrainRunner {
 
             boolean inversionMethod = InversionObjectives.names().contains(cfg.method());
             // Inversion methods have their own registry; the core config then only carries beta for the plan.
-            ObjectiveConfig oc = ObjectiveConfig.defaults(inversionMethod ? "diffusion-dpo" : cfg.method());
-            if (cfg.beta() != null) {
-                oc = oc.withBeta(cfg.beta());
-            }
-            if (cfg.labelSmoothing() != null) {
-                oc = oc.withLabelSmoothing(cfg.labelSmoothing());
-            }
+            ObjectiveConfig oc = TrainParts.objectiveConfig(inversionMethod ? "diffusion-dpo" : cfg.method(), cfg);
             PreferenceObjective objective = inversionMethod
                     ? inversionObjective(cfg, folder)
                     : Objectives.create(oc);
@@ -191,23 +171,12 @@ public final class TrainRunner {
             }
             ObjectiveContext context = new ObjectiveContext(policyDenoiser, referenceDenoiser, schedule, prediction);
 
-            double lr = cfg.scaleLr()
-                    ? LrSchedule.scaleLr(cfg.learningRate(), cfg.gradientAccumulationSteps(), cfg.trainBatchSize(), 1)
-                    : cfg.learningRate();
-            Map<String, Parameter> trainable = new LinkedHashMap<>();
-            trained.namedParameters().forEach((k, v) -> {
-                if (v.isTrainable()) {
-                    trainable.put(k, v);
-                }
-            });
-            long trainableCount = trainable.values().stream().mapToLong(p -> p.getArray().getShape().size()).sum();
+            double lr = TrainParts.learningRate(cfg);
+            Map<String, Parameter> trainable = TrainParts.trainableParameters(trained);
+            long trainableCount = TrainParts.scalarCount(trainable);
             printPlan(out, cfg, folder, policy, lora, trainableCount, dataset, resolution, lr, prediction, oc, refType);
             if (dryRun) {
-                try (NDManager sm = m.newSubManager()) {
-                    PreferenceBatch b = source.batch(1, 0, sm);
-                    out.printf(Locale.ROOT, "first batch: winners %s, losers %s, conditioning %s%n",
-                            b.winners().getShape(), b.losers().getShape(), b.conditioning().getShape());
-                }
+                TrainParts.printFirstBatch(source, m, out, "");
                 return new Result(runDir, null, Map.of(), 0);
             }
 
@@ -218,26 +187,17 @@ public final class TrainRunner {
             PreferenceTrainer trainer = new PreferenceTrainer(trained, context, objective, optimizer, lrSchedule,
                     settings, runDir, state, m);
             long start = TrainParts.resume(trainer, cfg, runDir, out);
-            Validation validation = new Validation(cfg, runDir, policy, lora, vae, text, tokenizer, folder);
+            ValidationSamples validation = new ValidationSamples(cfg, runDir.resolve("validation"),
+                    lora == null ? List.of(policy) : List.of(policy, lora),
+                    dir -> sampleImages(cfg, dir, policy, vae, text, tokenizer, folder));
             if (start == 0) {
                 validation.run(0);
             }
-            io.diffalign.app.Progress bar = new io.diffalign.app.Progress("train");
             if (lora != null) {
                 policy.setTraining(true); // the trainer switches only the adapters; the UNet trains too
             }
-            Map<String, Object> last = trainer.train(source, start, (step, rec) -> {
-                bar.update(step, cfg.maxTrainSteps(), String.format(Locale.ROOT, "loss %.4f acc %.2f",
-                        ((Number) rec.getOrDefault("loss", 0.0)).doubleValue(),
-                        ((Number) rec.getOrDefault("implicit_accuracy", 0.0)).doubleValue()));
-                if (cfg.validationSteps() > 0 && step % cfg.validationSteps() == 0) {
-                    validation.run(step);
-                }
-            });
-            if (badLog.count() > 0) {
-                badLog.writeTsv(runDir.resolve("bad_samples.tsv"));
-                out.println("skipped " + badLog.count() + " bad samples; see " + runDir.resolve("bad_samples.tsv"));
-            }
+            Map<String, Object> last = TrainParts.train(trainer, source, start, cfg, validation);
+            RunFolder.writeBadSamples(badLog, runDir, out, "samples");
             policy.setTraining(false);
             if (lora != null) {
                 Path loraFile = runDir.resolve("final_lora").resolve(LoraSet.WEIGHT_NAME);
@@ -317,9 +277,7 @@ public final class TrainRunner {
         }
         out.printf(Locale.ROOT, "data %s: %d %s, resolution %d%n", dataset.source(), dataset.size(),
                 dataset.isPaired() ? "pairs" : "samples", resolution);
-        out.printf(Locale.ROOT, "method %s (beta %s), %d steps x %d micro-batches x %d pairs, lr %.3g (%s)%n",
-                cfg.method(), oc.beta(), cfg.maxTrainSteps(), cfg.gradientAccumulationSteps(), cfg.trainBatchSize(),
-                lr, cfg.lrScheduler());
+        TrainParts.printMethod(out, cfg, oc, lr);
         out.printf(Locale.ROOT, "memory estimate: %.0f MB for weights, gradients and optimizer state, plus activations%n", weightsMb);
     }
 
@@ -335,7 +293,7 @@ public final class TrainRunner {
      */
     public static Path saveFinal(DiffusersFolder folder, UNet2DConditionModel unet, Path dest, boolean fp16) throws IOException {
         Path tmp = dest.resolveSibling("." + dest.getFileName() + ".tmp");
-        io.diffalign.core.train.AtomicFiles.deleteTree(tmp);
+        AtomicFiles.deleteTree(tmp);
         Files.createDirectories(tmp);
         try (Stream<Path> s = Files.walk(folder.root())) {
             for (Path p : s.toList()) {
@@ -352,68 +310,30 @@ public final class TrainRunner {
             }
         }
         unet.save(tmp.resolve("unet"), fp16);
-        io.diffalign.core.train.AtomicFiles.deleteTree(dest);
+        AtomicFiles.deleteTree(dest);
         Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE);
         return dest;
     }
 
-    /** Validation sampling with fixed prompts and seeds into {@code validation/step-NNNNNN/}. */
-    private static final class Validation {
-        private final TrainConfig cfg;
-        private final Path runDir;
-        private final UNet2DConditionModel unet;
-        private final LoraSet lora;
-        private final AutoencoderKL vae;
-        private final CLIPTextModel text;
-        private final CLIPTokenizer tokenizer;
-        private final DiffusersFolder folder;
-
-        Validation(TrainConfig cfg, Path runDir, UNet2DConditionModel unet, LoraSet lora, AutoencoderKL vae,
-                CLIPTextModel text, CLIPTokenizer tokenizer, DiffusersFolder folder) {
-            this.lora = lora;
-            this.cfg = cfg;
-            this.runDir = runDir;
-            this.unet = unet;
-            this.vae = vae;
-            this.text = text;
-            this.tokenizer = tokenizer;
-            this.folder = folder;
-        }
-
-        void run(long step) throws IOException {
-            if (cfg.validationSteps() <= 0 || cfg.validationPrompts().isEmpty()) {
-                return;
+    /** Samples the validation prompts with the UNet being trained (in eval mode) into one PNG grid per prompt. */
+    private static void sampleImages(TrainConfig cfg, Path dir, UNet2DConditionModel unet, AutoencoderKL vae,
+            CLIPTextModel text, CLIPTokenizer tokenizer, DiffusersFolder folder) throws IOException {
+        try (StableDiffusionPipeline pipe = StableDiffusionPipeline.builder()
+                .setComponents(unet, vae, text, tokenizer, folder.loadScheduler(null))
+                .optDevice(unet.stateDict().values().iterator().next().getDevice()).build()) {
+            GenerationResult r = pipe.generate(new GenerationRequest(cfg.validationPrompts(), "",
+                    cfg.numValidationImages(), cfg.validationInferenceSteps(), cfg.validationGuidance(), 0, 0,
+                    cfg.validationSeed()));
+            List<List<BufferedImage>> per = new ArrayList<>();
+            for (int i = 0; i < cfg.validationPrompts().size(); i++) {
+                per.add(new ArrayList<>());
             }
-            Path dir = runDir.resolve("validation").resolve(String.format(Locale.ROOT, "step-%06d", step));
-            ModelFiles.writeJsonAtomically(runDir.resolve("validation").resolve("prompts.json"), cfg.validationPrompts());
-            boolean wasTraining = unet.isTraining();
-            boolean loraWasTraining = lora != null && lora.isTraining();
-            unet.setTraining(false);
-            if (lora != null) {
-                lora.setTraining(false);
+            for (GenerationResult.GeneratedImage gi : r.images()) {
+                per.get(gi.promptIndex()).add(gi.image());
             }
-            try (StableDiffusionPipeline pipe = StableDiffusionPipeline.builder()
-                    .setComponents(unet, vae, text, tokenizer, folder.loadScheduler(null))
-                    .optDevice(unet.stateDict().values().iterator().next().getDevice()).build()) {
-                GenerationResult r = pipe.generate(new GenerationRequest(cfg.validationPrompts(), "",
-                        cfg.numValidationImages(), cfg.validationInferenceSteps(), cfg.validationGuidance(), 0, 0,
-                        cfg.validationSeed()));
-                List<List<BufferedImage>> per = new ArrayList<>();
-                for (int i = 0; i < cfg.validationPrompts().size(); i++) {
-                    per.add(new ArrayList<>());
-                }
-                for (GenerationResult.GeneratedImage gi : r.images()) {
-                    per.get(gi.promptIndex()).add(gi.image());
-                }
-                for (int i = 0; i < per.size(); i++) {
-                    ImageArrays.writePng(ImageArrays.grid(per.get(i), per.get(i).size()),
-                            dir.resolve(String.format(Locale.ROOT, "p%03d-grid.png", i)), true);
-                }
-            } finally {
-                unet.setTraining(wasTraining);
-                if (lora != null) {
-                    lora.setTraining(loraWasTraining);
-                }
+            for (int i = 0; i < per.size(); i++) {
+                ImageArrays.writePng(ImageArrays.grid(per.get(i), per.get(i).size()),
+                        dir.resolve(String.format(Locale.ROOT, "p%03d-grid.png", i)), true);
             }
         }
     }
