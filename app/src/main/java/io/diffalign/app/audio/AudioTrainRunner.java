@@ -3,7 +3,7 @@ package io.diffalign.app.audio;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.diffalign.app.report.ReportWriter;
-import io.diffalign.app.train.RunFolder;
+import io.diffalign.app.train.RunDirectory;
 import io.diffalign.app.train.TrainConfig;
 import io.diffalign.app.train.TrainParts;
 import io.diffalign.app.train.TrainRunner;
@@ -87,7 +87,7 @@ public final class AudioTrainRunner {
             throw new IllegalArgumentException(datasetPath + " holds no pairs");
         }
         if (!dryRun) {
-            RunFolder.prepare(runDir, cfg);
+            RunDirectory.prepare(runDir, cfg);
         }
         Engines.manualSeed(cfg.seed());
         try (NDManager m = NDManager.newBaseManager(device, Engines.ENGINE);
@@ -145,7 +145,7 @@ public final class AudioTrainRunner {
                 validation.run(0);
             }
             Map<String, Object> last = TrainParts.train(trainer, source, start, cfg, validation);
-            RunFolder.writeBadSamples(badLog, runDir, out, "clips");
+            RunDirectory.writeBadSamples(badLog, runDir, out, "clips");
             Path finalModel = TrainRunner.saveFinal(folder.diffusers(), policy, runDir.resolve("final"), cfg.saveFp16());
             out.println("saved the aligned audio model to " + finalModel);
             ReportWriter.write(runDir);

@@ -100,7 +100,7 @@ public final class TrainRunner {
         DiffusersFolder folder = DiffusersFolder.open(Path.of(cfg.model()));
         Path datasetPath = TrainParts.dataset(cfg);
         if (!dryRun) {
-            RunFolder.prepare(runDir, cfg);
+            RunDirectory.prepare(runDir, cfg);
         }
         Engines.manualSeed(cfg.seed());
         try (NDManager m = NDManager.newBaseManager(device, Engines.ENGINE)) {
@@ -197,7 +197,7 @@ public final class TrainRunner {
                 policy.setTraining(true); // the trainer switches only the adapters; the UNet trains too
             }
             Map<String, Object> last = TrainParts.train(trainer, source, start, cfg, validation);
-            RunFolder.writeBadSamples(badLog, runDir, out, "samples");
+            RunDirectory.writeBadSamples(badLog, runDir, out, "samples");
             policy.setTraining(false);
             if (lora != null) {
                 Path loraFile = runDir.resolve("final_lora").resolve(LoraSet.WEIGHT_NAME);

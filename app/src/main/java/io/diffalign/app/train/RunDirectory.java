@@ -12,8 +12,8 @@ import java.util.stream.Stream;
  * The files every runner (image, audio) writes into its run folder the same way, apart from what the
  * trainer and the report write: the resolved config at the start and the bad-sample log at the end.
  */
-public final class RunFolder {
-    private RunFolder() {}
+public final class RunDirectory {
+    private RunDirectory() {}
 
     /**
      * Prepares the run folder of a real (not dry) run: creates it, refuses one that already holds
