@@ -20,6 +20,7 @@ import io.diffalign.core.objective.PreferenceBatch;
 import io.diffalign.core.optim.AdamW;
 import io.diffalign.core.optim.AdamWConfig;
 import io.diffalign.core.tensor.Attention;
+import io.diffalign.core.tensor.AttentionTape;
 import io.diffalign.diffusion.models.unet.UNet2DConditionConfig;
 import io.diffalign.diffusion.models.unet.UNet2DConditionModel;
 import java.util.LinkedHashMap;
@@ -128,10 +129,11 @@ public final class DpoStepBench implements Callable<Integer> {
                             sm.randomNormal(new Shape(pairs, cfg.inChannels(), hw, hw)),
                             sm.randomNormal(new Shape(pairs, cfg.inChannels(), hw, hw)),
                             sm.randomNormal(new Shape(pairs, text, cfg.crossAttentionDim())));
-                    try (GradientCollector gc = engine.newGradientCollector()) {
+                    try (GradientCollector gc = engine.newGradientCollector();
+                            AttentionTape tape = AttentionTape.open()) {
                         ObjectiveOutput out = objective.compute(context, batch, stepSeed);
                         lastLoss = out.loss().getFloat();
-                        gc.backward(out.loss());
+                        tape.backward(gc, out.loss());
                     }
                     tBackwardDone = System.nanoTime();
                 }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import io.diffalign.core.tensor.AttentionTape;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -118,14 +119,16 @@ public final class GradientCheck {
 
             double[][] analytic = new double[inputs.size()][];
             double fwdAbs;
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            // The tape lets functions with vector attention be checked too (it runs their backward).
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector();
+                    AttentionTape tape = AttentionTape.open()) {
                 NDArray out32 = f.apply(x32);
                 fwdAbs = maxAbsDiff(out32, out64);
                 NDArray loss = out32.mul(p32).sum();
                 if (gcBeforeBackward) {
                     churn();
                 }
-                gc.backward(loss);
+                tape.backward(gc, loss);
             }
             for (int i = 0; i < x32.size(); i++) {
                 analytic[i] = x32.get(i).getGradient().toType(DataType.FLOAT64, false).toDoubleArray();

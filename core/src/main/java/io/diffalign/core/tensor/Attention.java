@@ -3,12 +3,16 @@ package io.diffalign.core.tensor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 
 /**
  * Multi-head scaled dot-product attention, {@code softmax(Q K^T / sqrt(d) + mask) V}, with separate
  * query and context lengths.
  *
- * <p>Unmasked calls use libtorch's fused kernel through {@link FusedAttention} when it loads.
+ * <p>Unmasked calls with heads of width 8 and many keys use {@link VectorAttention} when it is
+ * enabled: always without a graph, and with a graph when an {@link AttentionTape} is open on the
+ * thread (which then runs their backward pass). Other unmasked calls use libtorch's fused kernel
+ * through {@link FusedAttention} when it loads.
  * Masked calls, and every call when it does not, use the chunked implementation here. DJL 0.36
  * has no attention op of its own, and an unfused one is memory-bound: for the 32x32 level of
  * a UNet (1,024 tokens, 8 heads, batch 8) each call writes a 256 MiB score tensor and reads it
@@ -62,6 +66,17 @@ public final class Attention {
      * @return {@code (B, Lq, H*dv)}
      */
     public static NDArray attend(NDArray q, NDArray k, NDArray v, int heads, NDArray mask) {
+        if (mask == null && VectorAttention.eligible(q, k, v, heads)) {
+            boolean graph = JniUtils.isGradMode() && (AttentionTape.isOnGradientPath(q)
+                    || AttentionTape.isOnGradientPath(k) || AttentionTape.isOnGradientPath(v));
+            if (!graph) {
+                return VectorAttention.attend(q, k, v, heads);
+            }
+            AttentionTape tape = AttentionTape.recording();
+            if (tape != null) {
+                return tape.attention(q, k, v, heads);
+            }
+        }
         if (mask == null && FusedAttention.isAvailable()) {
             checkHeads(q, heads);
             return mergeHeads(FusedAttention.attend(splitHeads(q, heads), splitHeads(k, heads), splitHeads(v, heads)));

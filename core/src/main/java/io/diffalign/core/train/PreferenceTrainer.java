@@ -20,6 +20,7 @@ import io.diffalign.core.objective.SelfBackwardObjective;
 import io.diffalign.core.optim.AdamW;
 import io.diffalign.core.optim.GradientClipping;
 import io.diffalign.core.optim.LrSchedule;
+import io.diffalign.core.tensor.AttentionTape;
 import io.diffalign.core.tensor.Ops;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -218,13 +219,15 @@ public final class PreferenceTrainer {
                                     throw diverged("loss is " + lv, step);
                                 }
                             } else {
-                                out = objective.compute(context, batch, seed);
-                                NDArray loss = accum == 1 ? out.loss() : Ops.scale(out.loss(), 1.0 / accum);
-                                double lv = loss.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
-                                if (!Double.isFinite(lv)) {
-                                    throw diverged("loss is " + lv, step);
+                                try (AttentionTape tape = AttentionTape.open()) {
+                                    out = objective.compute(context, batch, seed);
+                                    NDArray loss = accum == 1 ? out.loss() : Ops.scale(out.loss(), 1.0 / accum);
+                                    double lv = loss.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+                                    if (!Double.isFinite(lv)) {
+                                        throw diverged("loss is " + lv, step);
+                                    }
+                                    tape.backward(gc, loss);
                                 }
-                                gc.backward(loss);
                             }
                         }
                         for (Map.Entry<String, Double> e : out.metrics().entrySet()) {

@@ -9,6 +9,7 @@ import io.diffalign.core.objective.ObjectiveContext;
 import io.diffalign.core.objective.ObjectiveOutput;
 import io.diffalign.core.objective.PreferenceBatch;
 import io.diffalign.core.objective.PreferenceObjective;
+import io.diffalign.core.tensor.AttentionTape;
 import io.diffalign.core.tensor.Ops;
 
 /**
@@ -36,14 +37,16 @@ public final class TrainingStep {
             if (objective instanceof SelfBackwardObjective s) {
                 return s.computeAndBackward(gc, context, batch, seed, lossScale);
             }
-            ObjectiveOutput out = objective.compute(context, batch, seed);
-            NDArray loss = lossScale == 1.0 ? out.loss() : Ops.scale(out.loss(), lossScale);
-            double v = loss.toType(DataType.FLOAT64, false).getDouble();
-            if (!Double.isFinite(v)) {
-                throw new ArithmeticException("loss is " + v);
+            try (AttentionTape tape = AttentionTape.open()) {
+                ObjectiveOutput out = objective.compute(context, batch, seed);
+                NDArray loss = lossScale == 1.0 ? out.loss() : Ops.scale(out.loss(), lossScale);
+                double v = loss.toType(DataType.FLOAT64, false).getDouble();
+                if (!Double.isFinite(v)) {
+                    throw new ArithmeticException("loss is " + v);
+                }
+                tape.backward(gc, loss);
+                return out;
             }
-            gc.backward(loss);
-            return out;
         }
     }
 }

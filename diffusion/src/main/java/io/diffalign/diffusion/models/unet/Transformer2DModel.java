@@ -8,6 +8,8 @@ import io.diffalign.core.nn.GroupNorm;
 import io.diffalign.core.nn.Linear;
 import io.diffalign.core.nn.Module;
 import io.diffalign.core.nn.ModuleList;
+import io.diffalign.core.tensor.AttentionTape;
+import io.diffalign.core.tensor.VectorAttention;
 
 /**
  * diffusers' {@code Transformer2DModel} for continuous (image) input: GroupNorm (epsilon 1e-6),
@@ -22,6 +24,7 @@ public final class Transformer2DModel extends Module {
     private final ModuleList blocks;
     private final boolean linearProjection;
     private final long inner;
+    private final long headDim;
 
     /**
      * Creates the transformer.
@@ -45,6 +48,7 @@ public final class Transformer2DModel extends Module {
             int normNumGroups,
             boolean useLinearProjection) {
         inner = heads * headDim;
+        this.headDim = headDim;
         linearProjection = useLinearProjection;
         norm = addChild("norm", new GroupNorm(manager, normNumGroups, inChannels, 1e-6));
         projIn =
@@ -79,6 +83,10 @@ public final class Transformer2DModel extends Module {
         long c = s.get(1);
         long hgt = s.get(2);
         long wid = s.get(3);
+        if (VectorAttention.eligibleGeometry(headDim, hgt * wid)) {
+            // Its self-attention runs in Java: split the graph here for the attention tape.
+            x = AttentionTape.cutIfRecording(x);
+        }
         NDArray h = norm.forward(x);
         if (linearProjection) {
             h = toTokens(h, b, c, hgt, wid);
