@@ -119,6 +119,12 @@ public final class BenchSupport {
         n.put("onednn_max_cpu_isa", String.valueOf(System.getenv("ONEDNN_MAX_CPU_ISA")));
         n.put("attention", io.diffalign.core.tensor.FusedAttention.isAvailable()
                 ? "fused (libtorch scaled_dot_product_attention via TorchScript)" : "chunked");
+        n.put("vector_attention", io.diffalign.core.tensor.VectorAttention.isEnabled()
+                ? "on (heads of width 8 with >= 256 keys: Java Vector API, "
+                        + io.diffalign.core.tensor.VectorAttention.lanes() + " lanes)"
+                : "off (" + (io.diffalign.core.tensor.VectorAttention.isAvailable()
+                        ? io.diffalign.core.tensor.VectorAttention.lanes() + " lanes: below 16, or diffalign.attention set"
+                        : "no jdk.incubator.vector module") + ")");
         return n;
     }
 

@@ -8,7 +8,9 @@ import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.diffalign.core.nn.Module;
 import io.diffalign.core.tensor.Attention;
+import io.diffalign.core.tensor.AttentionTape;
 import io.diffalign.core.tensor.Ops;
+import io.diffalign.core.tensor.VectorAttention;
 import io.diffalign.diffusion.models.blocks.ResnetBlock2D;
 import io.diffalign.diffusion.models.unet.Transformer2DModel;
 import io.diffalign.diffusion.models.unet.UNet2DConditionModel;
@@ -21,8 +23,10 @@ import java.util.function.Function;
 /**
  * Where a UNet training step spends its time: per-block forward times (through the UNet's
  * intermediate listener, with autograd recording as in training), the backward pass, and
- * forward+backward times of single components (the attention core at several query chunk sizes, one
- * Transformer2DModel, one ResnetBlock2D, one GroupNorm) at the first level's shapes.
+ * forward+backward times of single components (the attention core at several query chunk sizes,
+ * fused, and in Java through an {@link AttentionTape}; one Transformer2DModel as training runs it,
+ * one ResnetBlock2D, one GroupNorm) at the first level's shapes. The whole-UNet pass runs inside an
+ * attention tape, as {@code PreferenceTrainer} does.
  */
 public final class UNetBlockProfiler {
     private UNetBlockProfiler() {}
@@ -50,7 +54,7 @@ public final class UNetBlockProfiler {
                 NDArray c = sm.randomNormal(new Shape(batch, text, cad));
                 NDArray t = sm.randomInteger(0, 1000, new Shape(batch), ai.djl.ndarray.types.DataType.INT64);
                 boolean record = r >= 0;
-                try (GradientCollector gc = engine.newGradientCollector()) {
+                try (GradientCollector gc = engine.newGradientCollector(); AttentionTape tape = AttentionTape.open()) {
                     long[] last = {System.nanoTime()};
                     NDArray y = unet.forward(x, t, c, null, (name, v) -> {
                         long now = System.nanoTime();
@@ -61,7 +65,7 @@ public final class UNetBlockProfiler {
                     });
                     NDArray loss = y.square().mean();
                     long b0 = System.nanoTime();
-                    gc.backward(loss);
+                    tape.backward(gc, loss);
                     if (record) {
                         backward.add((System.nanoTime() - b0) / 1e6);
                     }
@@ -87,6 +91,13 @@ public final class UNetBlockProfiler {
                 sm -> new NDArray[] {sm.randomNormal(new Shape(batch, tokens, ch0)),
                     sm.randomNormal(new Shape(batch, tokens, ch0)), sm.randomNormal(new Shape(batch, tokens, ch0))},
                 a -> Attention.attend(a[0], a[1], a[2], heads, null))));
+        if (VectorAttention.eligibleGeometry((long) ch0 / heads, tokens)) {
+            // The same call inside an attention tape: Java's forward and backward (what training runs).
+            comp.put("self_attention_core_vector", BenchSupport.round2(fwdBwd(m, repeats,
+                    sm -> new NDArray[] {sm.randomNormal(new Shape(batch, tokens, ch0)),
+                        sm.randomNormal(new Shape(batch, tokens, ch0)), sm.randomNormal(new Shape(batch, tokens, ch0))},
+                    a -> Attention.attend(a[0], a[1], a[2], heads, null), true)));
+        }
         comp.put("cross_attention_core", BenchSupport.round2(fwdBwd(m, repeats,
                 sm -> new NDArray[] {sm.randomNormal(new Shape(batch, tokens, ch0)),
                     sm.randomNormal(new Shape(batch, text, ch0)), sm.randomNormal(new Shape(batch, text, ch0))},
@@ -101,7 +112,7 @@ public final class UNetBlockProfiler {
         if (attn instanceof Transformer2DModel tr) {
             comp.put("transformer_2d", BenchSupport.round2(fwdBwd(m, repeats,
                     sm -> new NDArray[] {sm.randomNormal(new Shape(batch, ch0, hw, hw)), sm.randomNormal(new Shape(batch, text, cad))},
-                    a -> tr.forward(a[0], a[1], null))));
+                    a -> tr.forward(a[0], a[1], null), true)));
         }
         if (res instanceof ResnetBlock2D rb) {
             int temb = unet.config().timeEmbedDim();
@@ -113,6 +124,12 @@ public final class UNetBlockProfiler {
     }
 
     private static double fwdBwd(NDManager m, int repeats, Function<NDManager, NDArray[]> inputs, Function<NDArray[], NDArray> f) {
+        return fwdBwd(m, repeats, inputs, f, false);
+    }
+
+    /** Median forward+backward time; {@code taped}: inside an {@link AttentionTape}, as training runs. */
+    private static double fwdBwd(
+            NDManager m, int repeats, Function<NDManager, NDArray[]> inputs, Function<NDArray[], NDArray> f, boolean taped) {
         double[] ms = new double[repeats];
         Engine engine = Engine.getInstance();
         for (int r = -1; r < repeats; r++) {
@@ -122,8 +139,14 @@ public final class UNetBlockProfiler {
                     a.setRequiresGradient(true);
                 }
                 long t0 = System.nanoTime();
-                try (GradientCollector gc = engine.newGradientCollector()) {
-                    gc.backward(f.apply(in).sum());
+                try (GradientCollector gc = engine.newGradientCollector();
+                        AttentionTape tape = taped ? AttentionTape.open() : null) {
+                    NDArray loss = f.apply(in).sum();
+                    if (tape != null) {
+                        tape.backward(gc, loss);
+                    } else {
+                        gc.backward(loss);
+                    }
                 }
                 if (r >= 0) {
                     ms[r] = (System.nanoTime() - t0) / 1e6;

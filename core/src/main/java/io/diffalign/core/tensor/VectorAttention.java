@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import io.diffalign.core.engine.Engines;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -249,6 +250,7 @@ public final class VectorAttention {
 
     /** Runs {@code task} for 0..count-1, split into contiguous ranges over the libtorch thread count. */
     private static void forEachHead(int count, HeadTask task) {
+        Engines.pytorch(); // libtorch's thread count needs the engine loaded
         int threads = Math.max(1, Math.min(count, JniUtils.getNumThreads()));
         if (threads == 1) {
             runRange(task, 0, count);
