@@ -11,6 +11,9 @@ import io.diffalign.core.engine.Engines;
 import io.diffalign.core.nn.Parameter;
 import io.diffalign.core.tensor.AttentionTape;
 import io.diffalign.core.tensor.VectorAttention;
+import io.diffalign.diffusion.lora.LoraConfig;
+import io.diffalign.diffusion.lora.LoraInjector;
+import io.diffalign.diffusion.lora.LoraSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -86,6 +89,53 @@ class AttentionTapeUNetTest {
                 double scale = Math.max(1e-3, maxAbs(a));
                 assertThat(maxAbs(a)).as(name).isGreaterThan(0);
                 assertThat(maxAbsDiff(a, b) / scale).as(name).isLessThan(2e-4);
+            }
+        }
+    }
+
+    @Test
+    void loraGradientsThroughTheTapeEqualOneLibtorchBackwardPass() {
+        System.setProperty(VectorAttention.MIN_KEYS_PROPERTY, "16");
+        UNet2DConditionConfig c = TinyConfigs.parse(CONFIG);
+        try (NDManager m = NDManager.newBaseManager(Engines.ENGINE)) {
+            UNet2DConditionModel unet = UNet2DConditionModel.create(c, m, 23);
+            LoraSet lora = LoraInjector.inject(unet, LoraConfig.of(4), m);
+            Engines.manualSeed(24);
+            for (Parameter p : lora.namedParameters().values()) {
+                // lora_B starts at zero, which would leave lora_A without a gradient.
+                NDArray w = p.getArray();
+                p.setArray(m.randomNormal(0, 0.1f, w.getShape(), w.getDataType()));
+            }
+            unet.setTraining(true);
+            NDArray sample = m.randomNormal(new Shape(2, 4, 8, 8));
+            NDArray ctx = m.randomNormal(new Shape(2, 5, 12));
+            NDArray target = m.randomNormal(new Shape(2, 4, 8, 8));
+            NDArray t = m.create(new long[] {99, 410});
+            Map<String, float[]> fused = new LinkedHashMap<>();
+            Map<String, float[]> taped = new LinkedHashMap<>();
+            for (boolean tape : new boolean[] {false, true}) {
+                System.setProperty(VectorAttention.PROPERTY, tape ? "vector" : "fused");
+                try (NDManager step = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector();
+                        AttentionTape recording = AttentionTape.open()) {
+                    // The reference is the same UNet with its adapters off, as LoRA training runs it.
+                    NDArray ref = lora.callDisabled(() -> unet.forward(sample, t, ctx));
+                    NDArray out = unet.forward(sample, t, ctx);
+                    // Five attention calls and four cuts: the first transformer's input comes from
+                    // frozen layers only, so it is on no gradient path and needs no cut.
+                    assertThat(recording.size()).isEqualTo(tape ? 9 : 0);
+                    recording.backward(gc, loss(out, ref, target));
+                }
+                for (Map.Entry<String, Parameter> e : lora.namedParameters().entrySet()) {
+                    NDArray g = e.getValue().getArray().getGradient();
+                    (tape ? taped : fused).put(e.getKey(), g.toFloatArray());
+                    g.subi(g);
+                }
+            }
+            assertThat(fused).hasSize(lora.namedParameters().size());
+            for (String name : fused.keySet()) {
+                float[] a = fused.get(name);
+                assertThat(maxAbs(a)).as(name).isGreaterThan(0);
+                assertThat(maxAbsDiff(a, taped.get(name)) / maxAbs(a)).as(name).isLessThan(2e-4);
             }
         }
     }
