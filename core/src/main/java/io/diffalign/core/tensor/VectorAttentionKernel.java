@@ -17,7 +17,10 @@ import jdk.incubator.vector.VectorSpecies;
  * gradient) components broadcast.
  *
  * <p>Each loop keeps at most about sixteen vectors live: the first version kept queries, output
- * gradients and accumulators in one loop and ran 3x slower from register spills. The backward pass
+ * gradients and accumulators in one loop and ran 3x slower from register spills. The eight
+ * components are written out in every loop on purpose: a shared helper for the eight-term dot
+ * product made the backward pass 30% slower (the JIT did not inline it everywhere, and a vector
+ * that crosses a call is boxed). The backward pass
  * follows flash attention: probabilities are recomputed from the saved log-sum-exp, and key/value
  * gradients are accumulated over blocks of {@link #ROWS} query rows, so each key vector's
  * accumulators are loaded and stored once per block rather than once per row.
