@@ -48,6 +48,8 @@ public final class VectorAttention {
     private static final int DEFAULT_MIN_KEYS = 256;
     private static final int AUTO_MIN_LANES = 16;
 
+    private static final java.util.concurrent.atomic.AtomicLong FORWARD_CALLS = new java.util.concurrent.atomic.AtomicLong();
+
     private static volatile Integer lanes;
     private static volatile ExecutorService pool;
 
@@ -176,6 +178,15 @@ public final class VectorAttention {
     public record Gradients(float[] dq, float[] dk, float[] dv) {}
 
     /**
+     * How many forward passes ran here since the JVM started (for diagnostics and tests).
+     *
+     * @return the count
+     */
+    public static long forwardCalls() {
+        return FORWARD_CALLS.get();
+    }
+
+    /**
      * Forward pass over arrays in {@code (B, L, H*8)} layout.
      *
      * @param q queries
@@ -189,6 +200,7 @@ public final class VectorAttention {
      */
     public static Forward forward(float[] q, float[] k, float[] v, int batch, int heads, int lq, int lk) {
         checkGeometry(q, k, v, batch, heads, lq, lk);
+        FORWARD_CALLS.incrementAndGet();
         float[] o = new float[q.length];
         float[] lse = new float[batch * heads * lq];
         float scale = (float) (1.0 / Math.sqrt(HEAD_DIM));
