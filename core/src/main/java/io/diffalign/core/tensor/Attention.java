@@ -67,14 +67,18 @@ public final class Attention {
      */
     public static NDArray attend(NDArray q, NDArray k, NDArray v, int heads, NDArray mask) {
         if (mask == null && VectorAttention.eligible(q, k, v, heads)) {
-            boolean graph = JniUtils.isGradMode() && (AttentionTape.isOnGradientPath(q)
-                    || AttentionTape.isOnGradientPath(k) || AttentionTape.isOnGradientPath(v));
-            if (!graph) {
+            boolean grad = JniUtils.isGradMode();
+            boolean[] needsGradient = {
+                grad && AttentionTape.isOnGradientPath(q),
+                grad && AttentionTape.isOnGradientPath(k),
+                grad && AttentionTape.isOnGradientPath(v)
+            };
+            if (!needsGradient[0] && !needsGradient[1] && !needsGradient[2]) {
                 return VectorAttention.attend(q, k, v, heads);
             }
             AttentionTape tape = AttentionTape.recording();
             if (tape != null) {
-                return tape.attention(q, k, v, heads);
+                return tape.attention(q, k, v, heads, needsGradient);
             }
         }
         if (mask == null && FusedAttention.isAvailable()) {

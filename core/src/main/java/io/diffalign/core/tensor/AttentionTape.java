@@ -155,9 +155,10 @@ public final class AttentionTape implements AutoCloseable {
      * @param k {@code (B, Lk, H*8)}
      * @param v {@code (B, Lk, H*8)}
      * @param heads the number of heads
+     * @param needsGradient for q, k and v: whether it is on a gradient path
      * @return {@code (B, Lq, H*8)}
      */
-    NDArray attention(NDArray q, NDArray k, NDArray v, int heads) {
+    NDArray attention(NDArray q, NDArray k, NDArray v, int heads, boolean[] needsGradient) {
         checkOpen();
         Shape qs = q.getShape();
         int batch = (int) qs.get(0);
@@ -169,7 +170,7 @@ public final class AttentionTape implements AutoCloseable {
         VectorAttention.Forward f = VectorAttention.forward(qa, ka, va, batch, heads, lq, lk);
         NDArray out = q.getManager().create(f.output(), qs);
         out.setRequiresGradient(true);
-        entries.add(new Node(q, k, v, heads, batch, lq, lk, qa, ka, va, f, out));
+        entries.add(new Node(q, k, v, needsGradient.clone(), heads, batch, lq, lk, qa, ka, va, f, out));
         return out;
     }
 
@@ -259,7 +260,7 @@ public final class AttentionTape implements AutoCloseable {
 
     /** One vector attention call and what its backward pass needs. */
     private record Node(
-            NDArray q, NDArray k, NDArray v, int heads, int batch, int lq, int lk,
+            NDArray q, NDArray k, NDArray v, boolean[] needsGradient, int heads, int batch, int lq, int lk,
             float[] qa, float[] ka, float[] va, VectorAttention.Forward forward, NDArray out)
             implements Entry {
         @Override
@@ -274,7 +275,7 @@ public final class AttentionTape implements AutoCloseable {
             NDArray[] inputs = {q, k, v};
             float[][] values = {grads.dq(), grads.dk(), grads.dv()};
             for (int i = 0; i < 3; i++) {
-                if (!isOnGradientPath(inputs[i])) {
+                if (!needsGradient[i]) {
                     continue;
                 }
                 NDArray grad = scratch.create(values[i], inputs[i].getShape());

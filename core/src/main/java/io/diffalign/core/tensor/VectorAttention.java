@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Softmax attention for heads of width 8 computed in Java with the JDK's Vector API, forward and
@@ -48,7 +49,7 @@ public final class VectorAttention {
     private static final int DEFAULT_MIN_KEYS = 256;
     private static final int AUTO_MIN_LANES = 16;
 
-    private static final java.util.concurrent.atomic.AtomicLong FORWARD_CALLS = new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong FORWARD_CALLS = new AtomicLong();
 
     private static volatile Integer lanes;
     private static volatile ExecutorService pool;
@@ -111,8 +112,20 @@ public final class VectorAttention {
                 && headDim == HEAD_DIM
                 && keys >= Integer.getInteger(MIN_KEYS_PROPERTY, DEFAULT_MIN_KEYS)
                 && keys % 16 == 0
-                && keys % lanes() == 0
-                && keys <= Integer.MAX_VALUE / 64;
+                && keys % lanes() == 0;
+    }
+
+    /**
+     * Whether attention over {@code x} (or tensors made from it) with this geometry would run here:
+     * {@link #eligibleGeometry} and {@code x} is a float32 CPU tensor.
+     *
+     * @param x an input of the attention block
+     * @param headDim width per head
+     * @param keys context length
+     * @return true when eligible
+     */
+    public static boolean eligibleFor(NDArray x, long headDim, long keys) {
+        return eligibleGeometry(headDim, keys) && isCpuFloat32(x);
     }
 
     /**
@@ -134,13 +147,12 @@ public final class VectorAttention {
             return false;
         }
         long elements = qs.size() + 2 * ks.size();
-        return eligibleGeometry(HEAD_DIM, ks.get(1))
-                && elements < Integer.MAX_VALUE
-                && q.getDataType() == DataType.FLOAT32 && k.getDataType() == DataType.FLOAT32
-                && v.getDataType() == DataType.FLOAT32
-                && Device.Type.CPU.equals(q.getDevice().getDeviceType())
-                && Device.Type.CPU.equals(k.getDevice().getDeviceType())
-                && Device.Type.CPU.equals(v.getDevice().getDeviceType());
+        return elements < Integer.MAX_VALUE && eligibleFor(q, HEAD_DIM, ks.get(1))
+                && isCpuFloat32(k) && isCpuFloat32(v);
+    }
+
+    private static boolean isCpuFloat32(NDArray x) {
+        return x.getDataType() == DataType.FLOAT32 && Device.Type.CPU.equals(x.getDevice().getDeviceType());
     }
 
     /**

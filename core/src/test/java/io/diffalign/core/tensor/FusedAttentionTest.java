@@ -96,22 +96,7 @@ class FusedAttentionTest {
     }
 
     private double[][] grads(NDArray q, NDArray k, NDArray v, NDArray p, boolean fused) {
-        try (NDManager t = m.newSubManager()) {
-            NDArray[] in = {q.duplicate(), k.duplicate(), v.duplicate()};
-            for (NDArray a : in) {
-                a.attach(t);
-                a.setRequiresGradient(true);
-            }
-            double[] out;
-            try (GradientCollector gc = Engines.pytorch().newGradientCollector()) {
-                NDArray y = fused ? Attention.attend(in[0], in[1], in[2], 8, null)
-                        : Attention.attend(in[0], in[1], in[2], 8, null, Attention.DEFAULT_MAX_SCORE_ELEMENTS);
-                out = doubles(y);
-                gc.backward(y.mul(p).sum());
-            }
-            return new double[][] {out, doubles(in[0].getGradient()), doubles(in[1].getGradient()),
-                doubles(in[2].getGradient())};
-        }
+        return AttentionGradients.of(m, q, k, v, p, in -> fused ? Attention.attend(in[0], in[1], in[2], 8, null)
+                : Attention.attend(in[0], in[1], in[2], 8, null, Attention.DEFAULT_MAX_SCORE_ELEMENTS), false).all();
     }
-
 }

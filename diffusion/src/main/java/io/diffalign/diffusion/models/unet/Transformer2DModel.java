@@ -83,7 +83,7 @@ public final class Transformer2DModel extends Module {
         long c = s.get(1);
         long hgt = s.get(2);
         long wid = s.get(3);
-        if (VectorAttention.eligibleGeometry(headDim, hgt * wid)) {
+        if (VectorAttention.eligibleFor(x, headDim, hgt * wid)) {
             // Its self-attention runs in Java: split the graph here for the attention tape.
             x = AttentionTape.cutIfRecording(x);
         }
